@@ -1,0 +1,35 @@
+# `make run` and `make test` are the whole set-up on a fresh machine: each creates .venv and
+# installs what it needs (Python packages from constraints.txt, the npm Yjs peers for tests).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := tests/js/node_modules/.installed
+
+.PHONY: run test bench lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+$(NODE_STAMP): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --silent --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/parvis
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: $(STAMP) $(NODE_STAMP) lint
+	$(PY) -m pytest
+
+bench: $(STAMP) $(NODE_STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) tests/js/node_modules

@@ -1,0 +1,268 @@
+"""`parvis`: the desktop app, and subcommands that drive the same core headlessly.
+
+Every command takes --profile DIR, reads PARVIS_PASSPHRASE / PARVIS_PASSWORD when set and
+prompts otherwise, prints plain text (or JSON with --json), and exits 0 on success or non-zero
+after one line on stderr. `parvis sync` exits 2 when the server cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import platformdirs
+
+from editors.export import export
+from storage import outbox, search
+from storage.docs import DocStore, delete_text, insert_text
+from storage.errors import InvalidInput, ParvisError
+from storage.vault import Vault
+from sync import account as accounts
+from sync.engine import Engine, share
+from sync.errors import AuthFailed, Unreachable
+from sync.http import make_client
+
+EXIT_ERROR = 1
+EXIT_UNREACHABLE = 2
+
+
+def default_profile() -> Path:
+    env = os.environ.get("PARVIS_PROFILE")
+    return Path(env) if env else Path(platformdirs.user_data_dir("Parvis", appauthor=False))
+
+
+def _secret(env: str, prompt: str, confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"{prompt} requise : définissez {env} ou lancez la commande dans un terminal.")
+    value = getpass.getpass(f"{prompt} : ")
+    if confirm and getpass.getpass(f"{prompt} (confirmation) : ") != value:
+        raise InvalidInput("Les deux saisies diffèrent.")
+    return value
+
+
+def _open(args: argparse.Namespace) -> Vault:
+    return Vault.open(args.profile, lambda: _secret("PARVIS_PASSPHRASE", "Phrase de passe du profil"))
+
+
+def _out(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text)
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    passphrase = None if args.keyring else _secret("PARVIS_PASSPHRASE", "Nouvelle phrase de passe", True)
+    vault = Vault.create(args.profile, passphrase)
+    vault.close()
+    how = "le trousseau système" if args.keyring else "une phrase de passe"
+    _out(args, {"profile": str(args.profile), "protection": vault.protection},
+         f"Profil créé dans {args.profile}, protégé par {how}.")
+
+
+def cmd_account_add(args: argparse.Namespace) -> None:
+    vault = _open(args)
+    password = _secret("PARVIS_PASSWORD", f"Mot de passe de {args.user} sur {args.server}")
+    account = asyncio.run(accounts.sign_in(vault.conn, args.server, args.user, password, args.ca_file))
+    _out(args, {"server": account.server_url, "user": account.username},
+         f"Compte {account.username} connecté à {account.server_url}.")
+
+
+def cmd_docs_new(args: argparse.Namespace) -> None:
+    vault = _open(args)
+    doc_id = DocStore(vault.conn).create(args.title)
+    _out(args, {"id": doc_id}, doc_id)
+
+
+def cmd_docs_list(args: argparse.Namespace) -> None:
+    docs = DocStore(_open(args).conn).all()
+    lines = [f"{d.id}  {d.title or '(sans titre)'}" + (f"  [{d.pending} en attente]" if d.pending else "")
+             for d in docs]
+    _out(args, [d.__dict__ for d in docs], "\n".join(lines) if lines else "Aucun document.")
+
+
+def _open_doc(args: argparse.Namespace) -> tuple[DocStore, Any]:
+    store = DocStore(_open(args).conn)
+    return store, store.open(store.resolve(args.id))
+
+
+def cmd_docs_cat(args: argparse.Namespace) -> None:
+    _, od = _open_doc(args)
+    text = od.text()
+    if args.json:
+        _out(args, {"id": od.id, "title": od.title(), "text": text}, "")
+    else:
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+def _position(value: str) -> int | None:
+    if value == "end":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"Position invalide « {value} » : un nombre de caractères, ou « end ».") from None
+
+
+def cmd_docs_insert(args: argparse.Namespace) -> None:
+    store, od = _open_doc(args)
+    pos = _position(args.pos)
+    store.edit(od, lambda o: insert_text(o, pos, args.text))
+
+
+def cmd_docs_delete(args: argparse.Namespace) -> None:
+    store, od = _open_doc(args)
+    store.edit(od, lambda o: delete_text(o, args.pos, args.len))
+
+
+def cmd_docs_share(args: argparse.Namespace) -> None:
+    store, od = _open_doc(args)
+    share(store.conn, od.id, args.user, args.role)
+    _out(args, {"id": od.id, "user": args.user, "role": args.role},
+         f"Partage avec {args.user} ({args.role}) enregistré ; il part à la prochaine synchronisation.")
+
+
+def cmd_docs_export(args: argparse.Namespace) -> None:
+    _, od = _open_doc(args)
+    export(od, Path(args.file))
+    _out(args, {"id": od.id, "file": args.file}, f"Exporté vers {args.file}.")
+
+
+def cmd_sync(args: argparse.Namespace) -> None:
+    engine = Engine(_open(args).conn)
+    report = asyncio.run(engine.sync_once())
+    pending = engine.status.pending
+    if report.errors:
+        raise ParvisError("Synchronisation incomplète : " + " ; ".join(report.errors))
+    _out(args, {"documents": report.documents, "pending": pending},
+         f"Synchronisé : {report.documents} document(s), rien en attente." if not pending
+         else f"Synchronisé : {report.documents} document(s) ; encore en attente : {pending}.")
+
+
+async def _probe(url: str, ca_file: str | None) -> str | None:
+    """Return None if the server answers /healthz, else the reason."""
+    try:
+        async with make_client(url, ca_file) as client:
+            response = await client.get("/healthz", timeout=5.0)
+            return None if response.is_success else f"HTTP {response.status_code}"
+    except httpx.HTTPError as exc:
+        return str(exc) or type(exc).__name__
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    conn = _open(args).conn
+    account = accounts.current(conn)
+    pending = outbox.counts(conn)
+    errors = [e.last_error for e in outbox.pending(conn) if e.last_error]
+    data: dict[str, Any] = {"account": None, "online": None, "pending": pending, "errors": errors}
+    lines = []
+    if account is None:
+        lines.append("Profil local, sans serveur.")
+    else:
+        reason = asyncio.run(_probe(account.server_url, account.ca_file))
+        data.update(account={"server": account.server_url, "user": account.username}, online=reason is None)
+        lines.append(f"Compte : {account.username} sur {account.server_url}")
+        lines.append("Serveur : en ligne" if reason is None else f"Serveur : hors ligne ({reason})")
+    lines.append("En attente : " + (", ".join(f"{m} {n}" for m, n in sorted(pending.items())) or "rien"))
+    lines += [f"Erreur : {e}" for e in errors]
+    _out(args, data, "\n".join(lines))
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    store = DocStore(_open(args).conn)
+
+    def load(ref: str) -> tuple[str, str] | None:
+        if not store.exists(ref):
+            return None
+        od = store.open(ref)
+        return od.title(), od.text()
+
+    search.refresh(store.conn, {"doc": load})
+    hits = search.query(store.conn, args.query)
+    _out(args, [h.__dict__ for h in hits],
+         "\n".join(f"{h.ref}  {h.title}  — {h.snippet}" for h in hits) or "Aucun résultat.")
+
+
+# -- parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--profile", type=Path, default=argparse.SUPPRESS, help="dossier du profil")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="sortie JSON")
+    parser = argparse.ArgumentParser(prog="parvis", description="Parvis : suite bureautique hors ligne d'abord.")
+    parser.add_argument("--profile", type=Path, default=default_profile(), help="dossier du profil")
+    parser.add_argument("--json", action="store_true", help="sortie JSON")
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
+
+    def command(group: Any, name: str, fn: Callable[[argparse.Namespace], None], help: str) -> Any:
+        p = group.add_parser(name, parents=[common], help=help)
+        p.set_defaults(fn=fn)
+        return p
+
+    p = command(sub, "init", cmd_init, "crée le profil")
+    p.add_argument("--keyring", action="store_true", help="protéger la clé par le trousseau système")
+    acc = sub.add_parser("account", help="compte sur un serveur souverain").add_subparsers(dest="sub", required=True)
+    p = command(acc, "add", cmd_account_add, "se connecter à un serveur")
+    p.add_argument("--server", required=True, help="adresse du serveur, ex. https://parvis.mairie.fr")
+    p.add_argument("--user", required=True)
+    p.add_argument("--ca-file", help="certificat de l'autorité interne (PKI municipale)")
+    docs = sub.add_parser("docs", help="documents").add_subparsers(dest="sub", required=True)
+    command(docs, "new", cmd_docs_new, "crée un document, hors ligne ; affiche son identifiant").add_argument("title")
+    command(docs, "list", cmd_docs_list, "liste les documents")
+    command(docs, "cat", cmd_docs_cat, "affiche le texte").add_argument("id")
+    p = command(docs, "insert", cmd_docs_insert, "insère du texte à une position (en caractères, ou end)")
+    p.add_argument("id")
+    p.add_argument("pos")
+    p.add_argument("text")
+    p = command(docs, "delete", cmd_docs_delete, "supprime LEN caractères à la position POS")
+    p.add_argument("id")
+    p.add_argument("pos", type=int)
+    p.add_argument("len", type=int)
+    p = command(docs, "share", cmd_docs_share, "partage un document")
+    p.add_argument("id")
+    p.add_argument("user")
+    p.add_argument("--role", choices=("editor", "reader", "owner"), default="editor")
+    p = command(docs, "export", cmd_docs_export, "exporte (.txt, .md, .html)")
+    p.add_argument("id")
+    p.add_argument("file")
+    command(sub, "sync", cmd_sync, "synchronise tout avec le serveur")
+    command(sub, "status", cmd_status, "état de la synchronisation")
+    command(sub, "search", cmd_search, "recherche dans tout le profil").add_argument("query")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "fn"):
+        # The desktop window arrives with its own issue; until then `parvis` alone shows help.
+        parser.print_help()
+        return 0
+    try:
+        args.fn(args)
+    except Unreachable as exc:
+        print(f"parvis : {exc} Les données locales sont intactes.", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except (ParvisError, AuthFailed) as exc:
+        print(f"parvis : {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("parvis : interrompu.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

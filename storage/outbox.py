@@ -1,0 +1,86 @@
+"""The outbox: pending remote operations, written in the caller's transaction so that a local
+change and its pending push are committed together or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+DOC_CREATE = "doc.create"
+DOC_UPDATE = "doc.update"
+DOC_SHARE = "doc.share"
+
+MODULE_OF = {DOC_CREATE: "docs", DOC_UPDATE: "docs", DOC_SHARE: "docs"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    kind: str
+    target: str
+    idem_key: str
+    payload: str | None
+    seq: int
+    changes: int
+    attempts: int
+    last_error: str | None
+
+
+_COLUMNS = "id, kind, target, idem_key, payload, seq, changes, attempts, last_error"
+
+
+def add(conn: Any, kind: str, target: str, idem_key: str, payload: str | None = None) -> None:
+    """Queue a one-off operation. Replaying the same `idem_key` keeps the first one."""
+    conn.execute(
+        "INSERT INTO outbox(kind, target, idem_key, payload) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(idem_key) DO NOTHING",
+        (kind, target, idem_key, payload),
+    )
+
+
+def bump(conn: Any, kind: str, target: str, seq: int) -> None:
+    """Record one more coalescing change (`seq` increases) on the single row of (kind, target)."""
+    conn.execute(
+        "INSERT INTO outbox(kind, target, idem_key, seq) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(idem_key) DO UPDATE SET seq = excluded.seq, changes = changes + 1",
+        (kind, target, f"{kind}:{target}", seq),
+    )
+
+
+def pending(conn: Any, kind: str | None = None) -> list[Entry]:
+    """Return pending entries, oldest first, optionally of one kind."""
+    if kind is None:
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM outbox ORDER BY id").fetchall()
+    else:
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE kind = ? ORDER BY id", (kind,)).fetchall()
+    return [Entry(*row) for row in rows]
+
+
+def get(conn: Any, idem_key: str) -> Entry | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE idem_key = ?", (idem_key,)).fetchone()
+    return None if row is None else Entry(*row)
+
+
+def done(conn: Any, entry: Entry) -> None:
+    """The server acknowledged `entry` as it was read. A coalescing row that received more
+    changes since (a higher seq) stays, with the acknowledged changes subtracted."""
+    conn.execute("DELETE FROM outbox WHERE id = ? AND seq <= ?", (entry.id, entry.seq))
+    conn.execute(
+        "UPDATE outbox SET changes = max(changes - ?, 1), attempts = 0, last_error = NULL WHERE id = ?",
+        (entry.changes, entry.id),
+    )
+
+
+def failed(conn: Any, entry: Entry, error: str) -> None:
+    conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error, entry.id)
+    )
+
+
+def counts(conn: Any) -> dict[str, int]:
+    """Return the number of pending local changes per module."""
+    result: dict[str, int] = {}
+    for kind, n in conn.execute("SELECT kind, sum(changes) FROM outbox GROUP BY kind"):
+        module = MODULE_OF.get(kind, kind.split(".")[0])
+        result[module] = result.get(module, 0) + int(n)
+    return result

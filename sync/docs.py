@@ -1,0 +1,233 @@
+"""Document sync: y-websocket sessions with Parvis's ack extension, and the HTTP catch-up path.
+
+A local update leaves the outbox only when the server says it has persisted it: over
+WebSocket by the ack extension (`?ack=1`, see `sync.protocol.messages`), over HTTP by the 200 of
+the POST. Both paths send what the server lacks, computed from its state vector, so a replay
+after a broken connection is harmless: the CRDT ignores what it already has.
+
+Runs in the sync thread's event loop; the store calls are short and synchronous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect, WebSocketNetworkError, aconnect_ws
+
+from storage import outbox
+from storage.db import transaction
+from storage.docs import DocStore, OpenDoc
+from sync.protocol.errors import ProtocolError
+from sync.protocol.messages import (
+    Message,
+    MsgType,
+    SyncType,
+    decode_message,
+    encode_sync_step1,
+    encode_sync_step2,
+    encode_update,
+)
+
+from .errors import Refused, SyncError, Unreachable
+from .http import check
+
+MAX_MESSAGE = 64 * 1024 * 1024
+ROUND_TIMEOUT = 60.0
+RemoteCallback = Callable[[bytes], None]
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii")
+
+
+def unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
+
+
+def _ws_url(server_url: str, doc_id: str) -> str:
+    return f"{server_url.rstrip('/')}/yjs/{doc_id}?ack=1"
+
+
+class DocSession:
+    """One document's y-websocket session. `on_remote` receives each stored remote update (the
+    desktop applies it to the open editor's Doc)."""
+
+    def __init__(self, store: DocStore, od: OpenDoc, ws: AsyncWebSocketSession,
+                 on_remote: RemoteCallback | None = None) -> None:
+        self.store = store
+        self.od = od
+        self.ws = ws
+        self.on_remote = on_remote
+        self.sent = 0
+        self.awaiting: deque[tuple[int, outbox.Entry | None]] = deque()
+        self.handshake_sent = False
+        self.remote_synced = asyncio.Event()
+        self.settled = asyncio.Event()
+        self.closed: BaseException | None = None
+        self._idem = f"{outbox.DOC_UPDATE}:{od.id}"
+
+    async def start(self) -> None:
+        await self.ws.send_bytes(encode_sync_step1(bytes(self.od.doc.get_state())))
+
+    async def _send(self, message: bytes, entry: outbox.Entry | None) -> None:
+        self.sent += 1
+        self.awaiting.append((self.sent, entry))
+        self.settled.clear()
+        await self.ws.send_bytes(message)
+
+    async def push_local(self) -> int:
+        """Send what other connections (the editor) stored since the last push. Returns the
+        number of updates sent. The outbox row is read before the store so that an ack never
+        covers a change that was not sent."""
+        entry = outbox.get(self.store.conn, self._idem)
+        updates = self.store.refresh(self.od)
+        for i, update in enumerate(updates):
+            await self._send(encode_update(update), entry if i == len(updates) - 1 else None)
+        return len(updates)
+
+    async def handle(self, msg: Message) -> None:
+        if msg.type == MsgType.SYNC and msg.sync == SyncType.STEP1:
+            # The server's state vector: send everything it lacks (all pending edits, and the
+            # whole delete set), so one ack settles every change made before this moment.
+            entry = outbox.get(self.store.conn, self._idem)
+            self.store.refresh(self.od)
+            diff = bytes(self.od.doc.get_update(msg.payload))
+            self.handshake_sent = True
+            await self._send(encode_sync_step2(diff), entry)
+        elif msg.carries_update:
+            changed = self.store.apply_remote(self.od, msg.payload)
+            if changed and self.on_remote is not None:
+                self.on_remote(changed)
+            if msg.sync == SyncType.STEP2:
+                self.remote_synced.set()
+        elif msg.type == MsgType.ACK:
+            self._acknowledged(msg.count)
+        self._check_settled()
+
+    def _acknowledged(self, count: int) -> None:
+        newest: outbox.Entry | None = None
+        while self.awaiting and self.awaiting[0][0] <= count:
+            _, entry = self.awaiting.popleft()
+            newest = entry or newest
+        if newest is not None:
+            with transaction(self.store.conn):
+                outbox.done(self.store.conn, newest)
+
+    def _check_settled(self) -> None:
+        if self.handshake_sent and self.remote_synced.is_set() and not self.awaiting:
+            self.settled.set()
+
+    async def read_loop(self) -> None:
+        """Receive and handle messages until the connection closes; a protocol error from the
+        server ends the session."""
+        try:
+            while True:
+                data = await self.ws.receive_bytes()
+                await self.handle(decode_message(data, MAX_MESSAGE))
+        except BaseException as exc:
+            self.closed = exc
+            self.settled.set()
+            raise
+
+
+async def sync_ws(client: httpx.AsyncClient, store: DocStore, doc_id: str,
+                  timeout: float = ROUND_TIMEOUT) -> None:
+    """One round for one document over WebSocket: send what the server lacks, fetch what we
+    lack, and return once the server has acknowledged. Raises SyncError, httpx errors."""
+    od = store.open(doc_id)
+    async with aconnect_ws(_ws_url(str(client.base_url), doc_id), client, max_message_size_bytes=MAX_MESSAGE,
+                           session_class=AsyncWebSocketSession) as ws:
+        session = DocSession(store, od, ws)
+        reader = asyncio.create_task(session.read_loop())
+        try:
+            await session.start()
+            await asyncio.wait_for(session.settled.wait(), timeout)
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        if not (session.remote_synced.is_set() and not session.awaiting):
+            raise _closed_error(doc_id, session.closed)
+
+
+def _closed_error(doc_id: str, exc: BaseException | None) -> SyncError:
+    if isinstance(exc, WebSocketNetworkError) or (
+        isinstance(exc, WebSocketDisconnect) and exc.code in (1001, 1006, 1011, 1012, 1013)
+    ):
+        return Unreachable(f"Le serveur s'est interrompu pendant la synchronisation du document {doc_id} ; "
+                           "rien n'est perdu, relancez la synchronisation.")
+    if isinstance(exc, ProtocolError):
+        return SyncError(f"Message invalide du serveur pour le document {doc_id} : {exc}.")
+    reason = getattr(exc, "reason", None) or type(exc).__name__
+    code = getattr(exc, "code", None)
+    if code in (4403, 1008):
+        return Refused(f"Le serveur refuse les modifications du document {doc_id} : {reason}.")
+    return SyncError(f"La connexion du document {doc_id} s'est fermée avant la fin : {reason}.")
+
+
+async def sync_http(client: httpx.AsyncClient, store: DocStore, doc_id: str) -> None:
+    """One round for one document over the HTTP catch-up endpoint (for proxies that block
+    WebSocket). Same guarantees as `sync_ws`."""
+    entry = outbox.get(store.conn, f"{outbox.DOC_UPDATE}:{doc_id}")
+    od = store.open(doc_id)
+    response = check(await client.get(f"/api/docs/{doc_id}/update",
+                                      params={"sv": b64url(bytes(od.doc.get_state()))}))
+    store.apply_remote(od, response.content)
+    if entry is None:
+        return
+    server_sv = unb64url(response.headers.get("X-Parvis-State-Vector", ""))
+    store.refresh(od)
+    diff = bytes(od.doc.get_update(server_sv))
+    check(await client.post(f"/api/docs/{doc_id}/update", content=diff,
+                            headers={"Content-Type": "application/octet-stream"}))
+    with transaction(store.conn):
+        outbox.done(store.conn, entry)
+
+
+class LiveDoc:
+    """A document kept in sync live: local edits go out as soon as `push()` is called (after
+    each commit), remote edits are stored and passed to `on_remote`. Use as an async context
+    manager; `ready()` waits for the first full exchange."""
+
+    def __init__(self, client: httpx.AsyncClient, store: DocStore, doc_id: str,
+                 on_remote: RemoteCallback | None = None) -> None:
+        self.client = client
+        self.store = store
+        self.doc_id = doc_id
+        self.on_remote = on_remote
+        self._cm: Any = None
+        self.session: DocSession | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> LiveDoc:
+        self._cm = aconnect_ws(_ws_url(str(self.client.base_url), self.doc_id), self.client,
+                               max_message_size_bytes=MAX_MESSAGE)
+        ws: AsyncWebSocketSession = await self._cm.__aenter__()
+        self.session = DocSession(self.store, self.store.open(self.doc_id), ws, self.on_remote)
+        self._reader = asyncio.create_task(self.session.read_loop())
+        await self.session.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        if self._cm is not None:
+            await self._cm.__aexit__(None, None, None)
+
+    @property
+    def od(self) -> OpenDoc:
+        assert self.session is not None
+        return self.session.od
+
+    async def ready(self, timeout: float = ROUND_TIMEOUT) -> None:
+        assert self.session is not None
+        await asyncio.wait_for(self.session.settled.wait(), timeout)
+
+    async def push(self) -> int:
+        assert self.session is not None
+        return await self.session.push_local()

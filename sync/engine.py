@@ -1,0 +1,215 @@
+"""The sync engine: one full round for every module, status, and retries with backoff.
+
+The engine owns its own store connection and runs in the sync thread's event loop. The
+desktop learns what happened from `status` and the store; the CLI calls `sync_once`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+from httpx_ws import WebSocketUpgradeError
+
+from storage import outbox
+from storage.db import get_setting, transaction
+from storage.docs import DocStore
+
+from . import account as accounts
+from .docs import sync_http, sync_ws
+from .errors import NoAccount, Refused, SyncError, Unreachable
+from .http import Account, check, explain, make_client
+
+TRANSPORTS = ("auto", "websocket", "http")
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the status bar shows. `online` is None before the first attempt."""
+
+    online: bool | None = None
+    syncing: bool = False
+    pending: dict[str, int] = field(default_factory=dict)
+    last_error: str | None = None
+    last_success: float | None = None
+
+
+@dataclass
+class Report:
+    documents: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Backoff:
+    """Exponential backoff with full jitter: the n-th delay is uniform in [0, min(cap, base·2ⁿ)],
+    so that a hundred laptops coming back online do not knock on the server together."""
+
+    def __init__(self, base: float = 1.0, cap: float = 300.0, rng: Callable[[], float] = random.random) -> None:
+        self.base, self.cap, self.rng, self.attempts = base, cap, rng, 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, self.base * 2 ** min(self.attempts, 30))
+        self.attempts += 1
+        return ceiling * self.rng()
+
+    def reset(self) -> None:
+        self.attempts = 0
+
+
+class Engine:
+    """Sync of one profile. `transport` replaces the network in tests (httpx-ws's
+    ASGIWebSocketTransport runs the server in-process)."""
+
+    def __init__(self, conn: Any, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.conn = conn
+        self.docs = DocStore(conn)
+        self.transport = transport
+        self._status = Status(pending=outbox.counts(conn))
+        self.listeners: list[Callable[[Status], None]] = []
+        self._wake = asyncio.Event()
+
+    # -- status -------------------------------------------------------------------------
+
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    def _publish(self, **changes: Any) -> None:
+        self._status = replace(self._status, pending=outbox.counts(self.conn), **changes)
+        for listener in list(self.listeners):
+            listener(self._status)
+
+    def wake(self) -> None:
+        """A local change was committed: sync soon. Call from the sync thread's loop (other
+        threads use loop.call_soon_threadsafe(engine.wake))."""
+        self._wake.set()
+
+    # -- one round ----------------------------------------------------------------------
+
+    async def sync_once(self) -> Report:
+        """Push every pending local change and fetch every remote one, for every module.
+        Raises NoAccount, Unreachable (nothing local is lost), AuthFailed, SyncError."""
+        account = accounts.current(self.conn)
+        if account is None:
+            raise NoAccount("Ce profil travaille en local seulement : ajoutez un compte avec "
+                            "« parvis account add ».")
+        self._publish(syncing=True)
+        try:
+            report = await self._round(account)
+        except SyncError as exc:
+            self._publish(syncing=False, online=not isinstance(exc, Unreachable), last_error=str(exc))
+            raise
+        error = "; ".join(report.errors) or None
+        self._publish(syncing=False, online=True, last_error=error, last_success=time.time())
+        return report
+
+    async def _round(self, account: Account) -> Report:
+        token = accounts.token(self.conn, account)
+        report = Report()
+        async with make_client(account.server_url, account.ca_file, token, self.transport) as client:
+            try:
+                await self._push_operations(client, report)
+                doc_ids = await self._pull_document_list(client)
+                mode = self._transport_mode()
+                for doc_id in doc_ids:
+                    mode = await self._sync_document(client, doc_id, mode, report)
+            except (httpx.TransportError, OSError) as exc:
+                raise explain(exc, account.server_url) from exc
+        return report
+
+    def _transport_mode(self) -> str:
+        mode = os.environ.get("PARVIS_SYNC_TRANSPORT") or get_setting(self.conn, "sync.transport") or "auto"
+        return mode if mode in TRANSPORTS else "auto"
+
+    async def _sync_document(self, client: httpx.AsyncClient, doc_id: str, mode: str, report: Report) -> str:
+        """Sync one document; returns the transport to use for the next ones (a proxy that
+        blocks WebSocket for one blocks it for all)."""
+        try:
+            if mode == "http":
+                await sync_http(client, self.docs, doc_id)
+            else:
+                try:
+                    await sync_ws(client, self.docs, doc_id)
+                except WebSocketUpgradeError as exc:
+                    status = exc.response.status_code
+                    if mode == "websocket" or status in (401, 403, 404):
+                        check(exc.response)
+                        raise
+                    mode = "http"
+                    await sync_http(client, self.docs, doc_id)
+            report.documents += 1
+        except Refused as exc:
+            report.errors.append(str(exc))
+        return mode
+
+    async def _push_operations(self, client: httpx.AsyncClient, report: Report) -> None:
+        """Replay queued one-off operations in order. Each is idempotent on the server."""
+        for entry in outbox.pending(self.conn):
+            if entry.kind == outbox.DOC_UPDATE:
+                continue
+            try:
+                await self._replay(client, entry)
+            except Refused as exc:
+                with transaction(self.conn):
+                    outbox.failed(self.conn, entry, str(exc))
+                report.errors.append(str(exc))
+                continue
+            with transaction(self.conn):
+                outbox.done(self.conn, entry)
+
+    async def _replay(self, client: httpx.AsyncClient, entry: outbox.Entry) -> None:
+        if entry.kind == outbox.DOC_CREATE:
+            check(await client.put(f"/api/docs/{entry.target}"))
+        elif entry.kind == outbox.DOC_SHARE:
+            payload = json.loads(entry.payload or "{}")
+            check(await client.put(f"/api/docs/{entry.target}/members/{payload['user']}",
+                                   json={"role": payload["role"]}))
+        else:
+            raise Refused(f"Opération en attente inconnue : {entry.kind}.")
+
+    async def _pull_document_list(self, client: httpx.AsyncClient) -> list[str]:
+        """Adopt documents shared with us; return the ids to sync (those the server knows)."""
+        listed = check(await client.get("/api/docs")).json()["documents"]
+        creating = {e.target for e in outbox.pending(self.conn, outbox.DOC_CREATE)}
+        with transaction(self.conn):
+            for item in listed:
+                self.docs.adopt(item["id"], item["role"])
+        return [item["id"] for item in listed if item["id"] not in creating]
+
+    # -- running ------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, idle_poll: float = 30.0) -> None:
+        """Sync until `stop` is set: after each local change, every `idle_poll` seconds, and
+        after failures with backoff. Never raises for a sync failure: it is in `status`."""
+        backoff = Backoff()
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.sync_once()
+                backoff.reset()
+                delay = idle_poll
+            except NoAccount:
+                delay = idle_poll
+            except SyncError:
+                delay = backoff.next_delay()
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+            await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
+
+
+def share(conn: Any, doc_id: str, user: str, role: str) -> None:
+    """Queue sharing `doc_id` with `user`; it goes out with the next sync. Raises Refused for
+    a role that does not exist."""
+    if role not in ("owner", "editor", "reader"):
+        raise Refused(f"Rôle inconnu : {role} (owner, editor ou reader).")
+    with transaction(conn):
+        outbox.add(conn, outbox.DOC_SHARE, doc_id, f"{outbox.DOC_SHARE}:{doc_id}:{user}:{role}",
+                   json.dumps({"user": user, "role": role}))

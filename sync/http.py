@@ -1,0 +1,65 @@
+"""HTTP clients for a server account: verified TLS (with an optional CA file for an internal
+PKI), the system proxy settings, and errors translated into plain French."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .errors import AuthFailed, Refused, SyncError, Unreachable
+
+TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    server_url: str
+    username: str
+    ca_file: str | None
+
+
+def make_client(account_url: str, ca_file: str | None = None, token: str | None = None,
+                transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """Return an AsyncClient for the server. `transport` replaces the network (tests run the
+    server in-process through it). trust_env honours HTTP(S)_PROXY and, on Windows, the system
+    proxy settings that urllib reads."""
+    verify: Any = True
+    if ca_file:
+        verify = ssl.create_default_context(cafile=ca_file)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(base_url=account_url.rstrip("/"), verify=verify, headers=headers,
+                             timeout=TIMEOUT, transport=transport, trust_env=True)
+
+
+def explain(exc: BaseException, server_url: str) -> SyncError:
+    """Translate a transport exception into a SyncError a user can act on."""
+    text = str(exc)
+    if isinstance(exc, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
+        return Unreachable(
+            f"Le certificat TLS de {server_url} n'est pas reconnu ({text or type(exc).__name__}). "
+            "Vérifiez l'adresse ou indiquez le fichier de l'autorité de certification (--ca-file)."
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return Unreachable(f"Le serveur {server_url} ne répond pas (délai dépassé).")
+    return Unreachable(f"Serveur injoignable : {server_url} ({text or type(exc).__name__}).")
+
+
+def check(response: httpx.Response) -> httpx.Response:
+    """Return the response if it succeeded; raise AuthFailed, Refused or SyncError otherwise."""
+    if response.is_success:
+        return response
+    try:
+        message = str(response.json().get("error", ""))
+    except ValueError:
+        message = ""
+    message = message or response.reason_phrase
+    if response.status_code == 401:
+        raise AuthFailed(f"Le serveur refuse l'authentification : {message}. Reconnectez le compte "
+                         "avec « parvis account add ».")
+    if response.status_code in (403, 404, 409, 413, 400):
+        raise Refused(f"Refusé par le serveur ({response.status_code}) : {message}.")
+    raise SyncError(f"Erreur du serveur ({response.status_code}) : {message}.")
