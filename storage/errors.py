@@ -22,6 +22,10 @@ class SchemaTooNew(ParvisError):
     pass
 
 
+class MigrationFailed(ParvisError):
+    pass
+
+
 class CorruptProfile(ParvisError):
     pass
 

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import SchemaTooNew
+from ..errors import MigrationFailed, SchemaTooNew
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -44,5 +44,12 @@ def upgrade(conn: Any) -> None:
     """Apply every migration newer than the database's version, each in its own transaction."""
     current = int(conn.execute("PRAGMA user_version").fetchone()[0])
     for version, sql in available():
-        if version > current:
+        if version <= current:
+            continue
+        try:
             conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+        except Exception as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise MigrationFailed(f"La mise à jour du profil vers le schéma {version} a échoué ({exc}) ; "
+                                  "le profil est resté tel quel.") from exc
