@@ -122,25 +122,18 @@ class DocStore:
 
     def open(self, doc_id: str) -> OpenDoc:
         """Load a document: snapshot, then every tail update in order. Raises NotFound."""
-        row = self.conn.execute("SELECT snapshot FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None:
+        if not self.exists(doc_id):
             raise NotFound(f"Document introuvable : {doc_id}.")
         od = OpenDoc(doc_id, self.new_doc(), 0)
-        if row[0]:
-            od.doc.apply_update(row[0])
-        self._fold_tail(od)
+        self.refresh(od)
         return od
 
     def refresh(self, od: OpenDoc) -> list[bytes]:
         """Fold into `od` what other connections stored since it was loaded, and return those
         updates in order (a live session forwards them to the server)."""
-        row = self.conn.execute(
-            "SELECT snapshot, compacted_upto FROM documents WHERE id = ?", (od.id,)
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"Document introuvable : {od.id}.")
+        row = self.conn.execute("SELECT data, upto FROM doc_snapshots WHERE doc_id = ?", (od.id,)).fetchone()
         folded: list[bytes] = []
-        if row[0] and row[1] > od.upto:
+        if row is not None and row[1] > od.upto:
             # Rows we had not seen were compacted away; the snapshot holds them. Re-applying
             # what the doc already has is a no-op for a CRDT.
             od.doc.apply_update(row[0])
@@ -231,10 +224,16 @@ class DocStore:
             snapshot = od.doc.get_update()
             self.conn.execute("DELETE FROM doc_updates WHERE doc_id = ? AND id <= ?", (od.id, od.upto))
             self.conn.execute(
-                "UPDATE documents SET snapshot = ?, compacted_upto = ?, tail_len = "
-                "(SELECT count(*) FROM doc_updates WHERE doc_id = ?) WHERE id = ?",
-                (snapshot, od.upto, od.id, od.id),
+                "INSERT INTO doc_snapshots(doc_id, upto, data) VALUES (?, ?, ?) ON CONFLICT(doc_id) "
+                "DO UPDATE SET upto = excluded.upto, data = excluded.data",
+                (od.id, od.upto, snapshot),
             )
+            self.conn.execute(
+                "UPDATE documents SET tail_len = (SELECT count(*) FROM doc_updates WHERE doc_id = ?) WHERE id = ?",
+                (od.id, od.id),
+            )
+        # The pragma frees one page per step: fetch them all.
+        self.conn.execute("PRAGMA incremental_vacuum").fetchall()
 
     def set_role(self, doc_id: str, role: str) -> None:
         self.conn.execute("UPDATE documents SET role = ? WHERE id = ?", (role, doc_id))

@@ -159,8 +159,11 @@ class Vault:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         _write_json_atomically(folder / VAULT_NAME, meta)
         conn = connect(folder / DB_NAME, key)
-        _tune_for_writes(conn)
+        # Before the first table and before WAL mode writes the header, or it does not take:
+        # compaction can then hand freed pages back to the file system.
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         migrations.upgrade(conn)
+        _tune_for_writes(conn)
         return cls(folder, profile_id, meta["protection"], key, conn)
 
     @classmethod

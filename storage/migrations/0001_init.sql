@@ -20,16 +20,22 @@ CREATE TABLE accounts (
 );
 
 -- A document is a snapshot (the encoded CRDT state) plus the tail of updates in doc_updates.
+-- The snapshot has a table of its own: the documents row changes on every keystroke, and
+-- must not drag a large blob with it.
 CREATE TABLE documents (
     id         TEXT PRIMARY KEY,
     title      TEXT NOT NULL DEFAULT '',   -- cache of meta.title, for lists
     role       TEXT NOT NULL DEFAULT 'owner',
-    snapshot   BLOB,
-    compacted_upto INTEGER NOT NULL DEFAULT 0,   -- highest doc_updates.id folded into snapshot
     tail_len   INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ) WITHOUT ROWID;
+
+CREATE TABLE doc_snapshots (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    upto   INTEGER NOT NULL,   -- highest doc_updates.id folded into data
+    data   BLOB NOT NULL
+);
 
 CREATE TABLE doc_updates (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
