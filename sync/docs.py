@@ -17,7 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect, WebSocketNetworkError, aconnect_ws
+from httpx_ws import (
+    AsyncWebSocketSession,
+    WebSocketDisconnect,
+    WebSocketNetworkError,
+    WebSocketUpgradeError,
+    aconnect_ws,
+)
 
 from storage import outbox
 from storage.db import transaction
@@ -140,18 +146,39 @@ async def sync_ws(client: httpx.AsyncClient, store: DocStore, doc_id: str,
     """One round for one document over WebSocket: send what the server lacks, fetch what we
     lack, and return once the server has acknowledged. Raises SyncError, httpx errors."""
     od = store.open(doc_id)
-    async with aconnect_ws(_ws_url(str(client.base_url), doc_id), client, max_message_size_bytes=MAX_MESSAGE,
-                           session_class=AsyncWebSocketSession) as ws:
-        session = DocSession(store, od, ws)
-        reader = asyncio.create_task(session.read_loop())
-        try:
-            await session.start()
-            await asyncio.wait_for(session.settled.wait(), timeout)
-        finally:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-        if not (session.remote_synced.is_set() and not session.awaiting):
-            raise _closed_error(doc_id, session.closed)
+    try:
+        async with aconnect_ws(_ws_url(str(client.base_url), doc_id), client, max_message_size_bytes=MAX_MESSAGE,
+                               session_class=AsyncWebSocketSession) as ws:
+            session = DocSession(store, od, ws)
+            reader = asyncio.create_task(session.read_loop())
+            try:
+                await session.start()
+                await asyncio.wait_for(session.settled.wait(), timeout)
+            finally:
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
+            if not (session.remote_synced.is_set() and not session.awaiting):
+                raise _closed_error(doc_id, session.closed)
+    except BaseExceptionGroup as group:
+        # httpx-ws runs the connection in a task group: a dropped connection arrives wrapped.
+        raise _translate(doc_id, _leaf(group)) from group
+    except (WebSocketNetworkError, WebSocketDisconnect) as exc:
+        raise _closed_error(doc_id, exc) from exc
+
+
+def _leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    exc: BaseException = group
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _translate(doc_id: str, exc: BaseException) -> BaseException:
+    """Errors the caller already understands pass through; a dropped connection becomes a
+    SyncError that says so."""
+    if isinstance(exc, (SyncError, WebSocketUpgradeError, httpx.HTTPError, OSError, asyncio.CancelledError)):
+        return exc
+    return _closed_error(doc_id, exc)
 
 
 def _closed_error(doc_id: str, exc: BaseException | None) -> SyncError:

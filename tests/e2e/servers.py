@@ -1,0 +1,127 @@
+"""A real `parvis-server` in a subprocess, for end-to-end tests: free port, start and stop,
+accounts, login. No fixtures here: each test module wraps these in the scope it needs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+START_TIMEOUT = 20.0
+
+
+def executable(name: str) -> str:
+    """Return the path of a console script of this project: next to the running interpreter
+    (the virtualenv's bin), else on PATH."""
+    candidate = Path(sys.executable).with_name(name)
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} introuvable : installez le projet (make test).")
+    return found
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at the time of the call."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    data: Path
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """Base URL of the y-websocket endpoint; a client appends `/{doc_id}`."""
+        return f"ws://127.0.0.1:{self.port}/yjs"
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def run_server_cli(data: Path, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `parvis-server ARGS --data DATA` (PARVIS_PASSWORD set when `password` is given);
+    raises with its output when it fails."""
+    env = dict(os.environ)
+    if password is not None:
+        env["PARVIS_PASSWORD"] = password
+    result = subprocess.run([executable("parvis-server"), *args, "--data", str(data)], env=env,
+                            capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f"parvis-server {' '.join(args)} a échoué ({result.returncode}) :\n"
+                             f"{result.stdout}{result.stderr}")
+    return result
+
+
+def add_user(data: Path, name: str, password: str) -> None:
+    run_server_cli(data, "user", "add", name, password=password)
+
+
+def start_server(data: Path, timeout: float = START_TIMEOUT, port: int | None = None) -> Server:
+    """Start `parvis-server serve` on a free port of 127.0.0.1 and return once /healthz answers
+    200; `port` restarts a server where its clients expect it. Its output goes to `data`/../server-PORT.log (shown if it does not come up)."""
+    data.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    log = data.parent / f"server-{port}.log"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [executable("parvis-server"), "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+        )
+    server = Server(process, port, data, log)
+    deadline = time.monotonic() + timeout
+    problem = "pas de réponse"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"parvis-server s'est arrêté ({process.returncode}) :\n{server.output()}")
+        try:
+            response = httpx.get(f"{server.url}/healthz", timeout=1.0)
+            if response.status_code == 200:
+                return server
+            problem = f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            problem = str(exc) or type(exc).__name__
+        time.sleep(0.05)
+    server.stop()
+    raise AssertionError(f"parvis-server ne répond pas sur /healthz après {timeout} s ({problem}) :\n"
+                         f"{server.output()}")
+
+
+def login(server: Server, username: str, password: str) -> str:
+    """Return a bearer token for `username`."""
+    response = httpx.post(f"{server.url}/api/login", json={"username": username, "password": password},
+                          timeout=10.0)
+    assert response.status_code == 200, f"login {username}: {response.status_code} {response.text}"
+    return str(response.json()["token"])
+
+
+def api(server: Server, token: str) -> httpx.Client:
+    """A client for the server's HTTP API, authenticated with `token` (close it, or use `with`)."""
+    return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10.0)
