@@ -15,7 +15,7 @@ from storage import migrations
 from storage.docs import DocStore
 from storage.vault import Vault
 
-from .typing import apply, keystrokes
+from .typing import keystrokes, step
 
 
 def _plain_connection(path: Path) -> Any:
@@ -35,7 +35,7 @@ def _type(conn: Any, n: int) -> tuple[list[float], DocStore, str]:
     times = []
     for action in keystrokes(n):
         t0 = time.perf_counter()
-        store.edit(od, lambda o, a=action: apply(o, a))
+        store.edit(od, step(action))
         times.append(time.perf_counter() - t0)
     return times, store, doc_id
 

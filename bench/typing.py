@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from storage.docs import OpenDoc, delete_text, insert_text
 
@@ -36,3 +36,8 @@ def apply(od: OpenDoc, action: tuple[str, int, str]) -> None:
         insert_text(od, pos, char)
     else:
         delete_text(od, pos, 1)
+
+
+def step(action: tuple[str, int, str]) -> Callable[[OpenDoc], None]:
+    """The edit for one action, as DocStore.edit takes it."""
+    return lambda od: apply(od, action)

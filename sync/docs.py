@@ -47,6 +47,14 @@ ROUND_TIMEOUT = 60.0
 RemoteCallback = Callable[[bytes], None]
 
 
+def relax_durability(conn: Any) -> None:
+    """Let a sync connection commit without waiting for fsync. What sync writes is either
+    fetched again from the server (remote updates) or harmless to resend (outbox
+    acknowledgements), so a power cut can only roll back work the next sync redoes. Local
+    edits, on the UI's connection, stay fully durable; WAL keeps the database consistent."""
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii")
 
@@ -75,15 +83,20 @@ class DocSession:
         self.remote_synced = asyncio.Event()
         self.settled = asyncio.Event()
         self.closed: BaseException | None = None
+        self.bytes_out = 0
+        self.bytes_in = 0
         self._idem = f"{outbox.DOC_UPDATE}:{od.id}"
 
     async def start(self) -> None:
-        await self.ws.send_bytes(encode_sync_step1(bytes(self.od.doc.get_state())))
+        message = encode_sync_step1(bytes(self.od.doc.get_state()))
+        self.bytes_out += len(message)
+        await self.ws.send_bytes(message)
 
     async def _send(self, message: bytes, entry: outbox.Entry | None) -> None:
         self.sent += 1
         self.awaiting.append((self.sent, entry))
         self.settled.clear()
+        self.bytes_out += len(message)
         await self.ws.send_bytes(message)
 
     async def push_local(self) -> int:
@@ -134,6 +147,7 @@ class DocSession:
         try:
             while True:
                 data = await self.ws.receive_bytes()
+                self.bytes_in += len(data)
                 await self.handle(decode_message(data, MAX_MESSAGE))
         except BaseException as exc:
             self.closed = exc
@@ -142,9 +156,10 @@ class DocSession:
 
 
 async def sync_ws(client: httpx.AsyncClient, store: DocStore, doc_id: str,
-                  timeout: float = ROUND_TIMEOUT) -> None:
+                  timeout: float = ROUND_TIMEOUT) -> tuple[int, int]:
     """One round for one document over WebSocket: send what the server lacks, fetch what we
-    lack, and return once the server has acknowledged. Raises SyncError, httpx errors."""
+    lack, and return (bytes sent, bytes received) once the server has acknowledged. Raises
+    SyncError, httpx errors."""
     od = store.open(doc_id)
     try:
         async with aconnect_ws(_ws_url(str(client.base_url), doc_id), client, max_message_size_bytes=MAX_MESSAGE,
@@ -159,6 +174,7 @@ async def sync_ws(client: httpx.AsyncClient, store: DocStore, doc_id: str,
                 await asyncio.gather(reader, return_exceptions=True)
             if not (session.remote_synced.is_set() and not session.awaiting):
                 raise _closed_error(doc_id, session.closed)
+            return session.bytes_out, session.bytes_in
     except BaseExceptionGroup as group:
         # httpx-ws runs the connection in a task group: a dropped connection arrives wrapped.
         raise _translate(doc_id, _leaf(group)) from group
@@ -196,16 +212,16 @@ def _closed_error(doc_id: str, exc: BaseException | None) -> SyncError:
     return SyncError(f"La connexion du document {doc_id} s'est fermée avant la fin : {reason}.")
 
 
-async def sync_http(client: httpx.AsyncClient, store: DocStore, doc_id: str) -> None:
+async def sync_http(client: httpx.AsyncClient, store: DocStore, doc_id: str) -> tuple[int, int]:
     """One round for one document over the HTTP catch-up endpoint (for proxies that block
-    WebSocket). Same guarantees as `sync_ws`."""
+    WebSocket). Same guarantees and return value as `sync_ws` (bodies only)."""
     entry = outbox.get(store.conn, f"{outbox.DOC_UPDATE}:{doc_id}")
     od = store.open(doc_id)
     response = check(await client.get(f"/api/docs/{doc_id}/update",
                                       params={"sv": b64url(bytes(od.doc.get_state()))}))
     store.apply_remote(od, response.content)
     if entry is None:
-        return
+        return 0, len(response.content)
     server_sv = unb64url(response.headers.get("X-Parvis-State-Vector", ""))
     store.refresh(od)
     diff = bytes(od.doc.get_update(server_sv))
@@ -213,6 +229,7 @@ async def sync_http(client: httpx.AsyncClient, store: DocStore, doc_id: str) -> 
                             headers={"Content-Type": "application/octet-stream"}))
     with transaction(store.conn):
         outbox.done(store.conn, entry)
+    return len(diff), len(response.content)
 
 
 class LiveDoc:
@@ -224,6 +241,7 @@ class LiveDoc:
                  on_remote: RemoteCallback | None = None) -> None:
         self.client = client
         self.store = store
+        relax_durability(store.conn)
         self.doc_id = doc_id
         self.on_remote = on_remote
         self._cm: Any = None

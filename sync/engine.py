@@ -23,7 +23,7 @@ from storage.db import get_setting, transaction
 from storage.docs import DocStore
 
 from . import account as accounts
-from .docs import sync_http, sync_ws
+from .docs import relax_durability, sync_http, sync_ws
 from .errors import NoAccount, Refused, SyncError, Unreachable
 from .http import Account, check, explain, make_client
 
@@ -45,6 +45,8 @@ class Status:
 class Report:
     documents: int = 0
     errors: list[str] = field(default_factory=list)
+    bytes_sent: int = 0
+    bytes_received: int = 0
 
 
 class Backoff:
@@ -69,6 +71,7 @@ class Engine:
 
     def __init__(self, conn: Any, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.conn = conn
+        relax_durability(conn)
         self.docs = DocStore(conn)
         self.transport = transport
         self._status = Status(pending=outbox.counts(conn))
@@ -133,18 +136,20 @@ class Engine:
         blocks WebSocket for one blocks it for all)."""
         try:
             if mode == "http":
-                await sync_http(client, self.docs, doc_id)
+                sent, received = await sync_http(client, self.docs, doc_id)
             else:
                 try:
-                    await sync_ws(client, self.docs, doc_id)
+                    sent, received = await sync_ws(client, self.docs, doc_id)
                 except WebSocketUpgradeError as exc:
                     status = exc.response.status_code
                     if mode == "websocket" or status in (401, 403, 404):
                         check(exc.response)
                         raise
                     mode = "http"
-                    await sync_http(client, self.docs, doc_id)
+                    sent, received = await sync_http(client, self.docs, doc_id)
             report.documents += 1
+            report.bytes_sent += sent
+            report.bytes_received += received
         except Refused as exc:
             report.errors.append(str(exc))
         return mode
