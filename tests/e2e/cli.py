@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .servers import executable
 
-PASSPHRASE = "phrase de passe du profil"
+PASSPHRASE = "Zéphyrine-clé du 12 mars ✓"
 
 
 @dataclass

@@ -85,7 +85,8 @@ def add_user(data: Path, name: str, password: str) -> None:
 
 def start_server(data: Path, timeout: float = START_TIMEOUT, port: int | None = None) -> Server:
     """Start `parvis-server serve` on a free port of 127.0.0.1 and return once /healthz answers
-    200; `port` restarts a server where its clients expect it. Its output goes to `data`/../server-PORT.log (shown if it does not come up)."""
+    200; `port` restarts a server where its clients expect it. Its output goes to
+    `data`/../server-PORT.log (shown if it does not come up)."""
     data.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     log = data.parent / f"server-{port}.log"

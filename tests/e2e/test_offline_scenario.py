@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from .cli import Profile
+from storage.db import get_secret
+from storage.vault import Vault
+from tests.storage.test_no_plaintext import leaks
+
+from .cli import PASSPHRASE, Profile
 from .servers import add_user, start_server
 
 pytestmark = pytest.mark.slow
@@ -54,8 +58,9 @@ def test_two_profiles_converge_after_offline_edits(tmp_path: Path) -> None:
     # Server stopped again: both edit the same paragraph.
     a.run("docs", "insert", doc_id, str(LINE.index("M. Lefèvre")), "M. le Maire, ")
     b.run("docs", "insert", doc_id, str(LINE.index("😀") + 1), " (secrétaire de séance)")
-    b.run("docs", "delete", doc_id, str(LINE.index("Mme Nguyễn") + len(" (secrétaire de séance)")), str(len("Mme Nguyễn")))
-    b.run("docs", "insert", doc_id, str(LINE.index("Mme Nguyễn") + len(" (secrétaire de séance)")), "Mme Nguyễn-Roux")
+    nguyen = LINE.index("Mme Nguyễn") + len(" (secrétaire de séance)")
+    b.run("docs", "delete", doc_id, str(nguyen), str(len("Mme Nguyễn")))
+    b.run("docs", "insert", doc_id, str(nguyen), "Mme Nguyễn-Roux")
     assert b.run("sync", check=False).returncode == 2
 
     server = start_server(data, port=port)
@@ -72,3 +77,13 @@ def test_two_profiles_converge_after_offline_edits(tmp_path: Path) -> None:
                       "Mme Nguyễn-Roux.\n")
     assert merged.count("Présents") == 1
     assert "injoignable" not in a.run("status").stdout
+
+    # After all that, no plaintext in either profile folder: text, title, token, passwords.
+    for profile in (a, b):
+        vault = Vault.open(profile.folder, lambda: PASSPHRASE)
+        token = get_secret(vault.conn, "token:1")
+        vault.close()
+        assert token
+        needles = ["Lefèvre", "Nguyễn-Roux", "secrétaire de séance", "séance du 12 mars", token,
+                   "mdp-alice", "mdp-bob", PASSPHRASE]
+        assert leaks(profile.folder, needles) == []

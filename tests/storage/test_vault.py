@@ -10,7 +10,14 @@ import pytest
 
 from storage import migrations
 from storage.db import get_secret, set_secret, transaction
-from storage.errors import CorruptProfile, MigrationFailed, ProfileExists, ProfileNotFound, SchemaTooNew, WrongPassphrase
+from storage.errors import (
+    CorruptProfile,
+    MigrationFailed,
+    ProfileExists,
+    ProfileNotFound,
+    SchemaTooNew,
+    WrongPassphrase,
+)
 from storage.vault import DB_NAME, VAULT_NAME, Vault, connect
 from tests.conftest import PASSPHRASE
 
