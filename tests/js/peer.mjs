@@ -90,14 +90,16 @@ function until (check, subscribe, timeout, what) {
   })
 }
 
-/** Open a provider for `doc` and resolve once it has synced; reject on a refused connection
- * (close codes 4400-4499) or a timeout, saying how the last connection attempt ended. */
-function connect (opts, doc) {
+/** Open a provider for `doc` and resolve once it has synced (`quiet`: without an awareness
+ * state); reject on a refused connection (close codes 4400-4499) or a timeout, saying how the
+ * last connection attempt ended. */
+function connect (opts, doc, { quiet = false } = {}) {
   const params = opts.token ? { token: opts.token } : {}
   const provider = new WebsocketProvider(opts.serverUrl, opts.docId, doc, {
     WebSocketPolyfill: WebSocket, params, disableBc: true
   })
-  provider.awareness.setLocalState(null)
+  // The peer announces itself in awareness like any stock client; flush probes stay silent.
+  if (quiet) provider.awareness.setLocalState(null)
   let lastError = ''
   let lastClose = ''
   provider.on('connection-error', (event) => {
@@ -106,9 +108,13 @@ function connect (opts, doc) {
   provider.on('connection-close', (event) => {
     if (event) lastClose = `; last connection closed with code ${event.code} ${event.reason || ''}`.trimEnd()
   })
+  const where = () => provider.url.replace(/token=[^&]*/, 'token=…')
   const synced = new Promise((resolve, reject) => {
-    provider.on('closed', ({ code, reason }) => {
-      reject(new Error(`the server refused ${provider.url.replace(/token=[^&]*/, 'token=…')}: ${code} ${reason}`))
+    provider.on('closed', ({ code, reason }) => reject(new Error(`the server refused ${where()}: ${code} ${reason}`)))
+    // A browser would keep retrying a refused upgrade (401, 403, 404); a test wants to know now.
+    provider.on('connection-error', (event) => {
+      const refused = /Unexpected server response: (4\d\d)/.exec(event?.message || '')
+      if (refused) reject(new Error(`the server refused ${where()}: HTTP ${refused[1]}`))
     })
     until(() => provider.synced, (fn) => {
       provider.on('sync', fn)
@@ -132,7 +138,7 @@ async function flush (opts, provider, doc) {
     }
     await sleep(30)
     const probeDoc = new Y.Doc()
-    const probe = await connect({ ...opts, timeout: Math.max(1, deadline - Date.now()) }, probeDoc)
+    const probe = await connect({ ...opts, timeout: Math.max(1, deadline - Date.now()) }, probeDoc, { quiet: true })
     const server = Y.encodeStateAsUpdate(probeDoc)
     probe.destroy()
     probeDoc.destroy()
@@ -178,7 +184,13 @@ async function run (opts) {
       case '--format': {
         const pos = position(args[0], body.toString())
         const len = toInt(args[1], 'length')
-        body.format(pos, len, JSON.parse(args[2]))
+        let attributes
+        try {
+          attributes = JSON.parse(args[2])
+        } catch (err) {
+          throw new Error(`--format: attributes are not JSON (${err.message}): ${args[2]}`)
+        }
+        body.format(pos, len, attributes)
         dirty = true
         break
       }
