@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/js/node_modules/.installed
+BENCH_NODE_STAMP := bench/js/node_modules/.installed
 
 .PHONY: run test bench lint clean
 
@@ -18,6 +19,10 @@ $(NODE_STAMP): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --silent --no-audit --no-fund
 	touch $(NODE_STAMP)
 
+$(BENCH_NODE_STAMP): bench/js/package.json bench/js/package-lock.json
+	cd bench/js && npm ci --silent --no-audit --no-fund
+	touch $(BENCH_NODE_STAMP)
+
 run: $(STAMP)
 	$(VENV)/bin/parvis
 
@@ -28,8 +33,8 @@ lint: $(STAMP)
 test: $(STAMP) $(NODE_STAMP) lint
 	$(PY) -m pytest
 
-bench: $(STAMP) $(NODE_STAMP)
+bench: $(STAMP) $(BENCH_NODE_STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) tests/js/node_modules
+	rm -rf $(VENV) tests/js/node_modules bench/js/node_modules bench/js/.run

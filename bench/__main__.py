@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from . import store, sync
+from . import peers, store, sync
 
 
 def _line(label: str, value: float, unit: str, target: str, ok: bool | None) -> str:
@@ -25,8 +25,10 @@ def main() -> int:
         "sqlcipher_vs_plain": store.cipher_vs_plain(300 if args.quick else 3_000),
     }
     results.update(sync.run_all(quick=args.quick))
+    missing = peers.available()
+    anchors = None if missing else peers.compare(seconds=5 if args.quick else 10, rounds=1 if args.quick else 2)
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({**results, "anchors": anchors}, indent=2))
         return 0
     k, m, p = results["keystroke"], results["offline_merge"], results["server_persist"]
     s, c = results["store_size"], results["sqlcipher_vs_plain"]
@@ -51,6 +53,16 @@ def main() -> int:
                 f"p99 {p['one_at_a_time_p99_us']:.0f} µs", None))
     print(_line("serveur : en flux (validation groupée)", p["pipelined_us_per_update"], "µs", "", None))
     print(_line("SQLCipher / SQLite en clair, même charge", c["ratio"], "×", "≤ 1.25", c["ratio"] <= 1.25))
+    if anchors is None:
+        print(f"Comparaison avec les serveurs de référence : non lancée ({missing}).")
+        return 0
+    print(f"Serveurs de référence, mêmes clients Yjs ({anchors['load']}, médianes, en alternance)")
+    for name in ("parvis", "hocuspocus", "y-websocket"):
+        a = anchors[name]
+        print(f"  {name:<14} p50 {a['p50_ms']:7.2f} ms   p99 {a['p99_ms']:7.2f} ms   "
+              f"livrées {a['delivered']}/{a['expected']}")
+    ratio = anchors["parvis"]["p99_ms"] / min(anchors["hocuspocus"]["p99_ms"], anchors["y-websocket"]["p99_ms"])
+    print(_line("p99 parvis / meilleur des deux", ratio, "×", "≤ 1", ratio <= 1))
     return 0
 
 
