@@ -1,0 +1,7 @@
+"""`python -m sync.server` runs the `parvis-server` command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

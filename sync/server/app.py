@@ -1,0 +1,90 @@
+"""The ASGI application: routes, JSON errors in French, and a lifespan that opens and closes the
+store (with its writer thread), the bus and the rooms."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from . import api, catchup
+from .auth import Authenticator, make_hasher
+from .bus import load as load_bus
+from .config import ServerConfig
+from .deps import ApiError, Services, error_response
+from .errors import StoreError
+from .rooms import RoomManager
+from .store import load as load_store
+from .ws import YjsMiddleware
+
+log = logging.getLogger(__name__)
+
+_HTTP_MESSAGES = {
+    400: "requête invalide",
+    404: "ressource introuvable",
+    405: "méthode non autorisée pour cette ressource",
+}
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.message)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    response = error_response(exc.status_code, _HTTP_MESSAGES.get(exc.status_code, "erreur HTTP"))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _store_error(request: Request, exc: Exception) -> Response:
+    log.error("erreur du stockage : %s", exc)
+    return error_response(503, "stockage du serveur indisponible, réessayez plus tard")
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    return error_response(500, "erreur interne du serveur")
+
+
+def create_app(config: ServerConfig) -> Starlette:
+    """Return the server app for `config`. Nothing is opened until the ASGI lifespan starts; the
+    services are then in `app.state.services`. Any thread may call this."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = load_store(config)
+        await store.open()
+        bus = load_bus(config)
+        try:
+            await bus.open()
+            rooms = RoomManager(store, bus, config, node=uuid.uuid4().hex)
+            auth = Authenticator(store, make_hasher(config))
+            app.state.services = Services(config, store, bus, auth, rooms)
+            try:
+                yield
+            finally:
+                await rooms.close()
+                await bus.close()
+        finally:
+            await store.close()
+
+    return Starlette(
+        routes=[*api.routes(), *catchup.routes()],
+        middleware=[Middleware(YjsMiddleware)],
+        lifespan=lifespan,
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            StoreError: _store_error,
+            Exception: _internal_error,
+        },
+    )

@@ -1,0 +1,213 @@
+"""`parvis-server`: serve, and manage users.
+
+    parvis-server serve --data DIR [--host 127.0.0.1] [--port 8765] [--tls-cert F --tls-key F]
+    parvis-server user add NAME --data DIR      (password from PARVIS_PASSWORD, else prompted twice)
+    parvis-server user list --data DIR
+
+Exit 0 on success; otherwise one line on stderr and a non-zero status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import re
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .auth import Authenticator, make_hasher
+from .config import ServerConfig, check_username
+from .errors import ServerError
+from .store import load as load_store
+
+_TOKEN_RE = re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE)
+
+
+class CliError(Exception):
+    """A one-line error for the user."""
+
+
+class _RedactTokens(logging.Filter):
+    """Scrubs `token=…` from log records (uvicorn logs request paths with their query string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message.lower():
+            record.msg, record.args = _TOKEN_RE.sub(r"\1***", message), None
+        return True
+
+
+class _QuietDenials(logging.Filter):
+    """Drops uvicorn's spurious error after a WebSocket denial response: its websockets-sansio
+    protocol (0.54) does not mark the handshake complete once it has sent a 401/403/404 built
+    with the denial-response extension, although the client did receive that response."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, printing one line once it listens."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            sock = self.servers[0].sockets[0]
+            port = sock.getsockname()[1]
+            scheme = "https" if self.config.ssl else "http"
+            print(f"parvis-server à l'écoute sur {scheme}://{self.config.host}:{port}", flush=True)
+
+
+async def check_store(config: ServerConfig) -> None:
+    """Open (creating or migrating) and close the store, so that `serve` fails with one clear line
+    rather than a traceback. Raises StoreError, SchemaTooNew."""
+    store = load_store(config)
+    await store.open()
+    await store.close()
+
+
+def serve(config: ServerConfig, log_level: str = "warning") -> int:
+    """Run the server until SIGTERM or SIGINT; return the exit status. Raises CliError, StoreError.
+    Main thread."""
+    for path in (config.tls_cert, config.tls_key):
+        if path is not None and not path.is_file():
+            raise CliError(f"fichier TLS introuvable : {path}")
+    asyncio.run(check_store(config))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).addFilter(_RedactTokens())
+    logging.getLogger("uvicorn.error").addFilter(_QuietDenials())
+    uv_config = uvicorn.Config(
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        ssl_certfile=str(config.tls_cert) if config.tls_cert else None,
+        ssl_keyfile=str(config.tls_key) if config.tls_key else None,
+        ws_max_size=config.max_message_bytes + 64,
+        ws_per_message_deflate=False,
+        access_log=False,
+        log_level=log_level,
+        lifespan="on",
+        server_header=False,
+    )
+    server = _Server(uv_config)
+    # uvicorn re-raises the signal that stopped it once it has shut down: let it land on no-ops
+    # so SIGTERM and Ctrl-C end in a clean exit 0.
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    except SystemExit as exc:
+        raise CliError("le serveur n'a pas pu démarrer (voir le message ci-dessus)") from exc
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+async def add_user(config: ServerConfig, username: str, password: str) -> None:
+    """Create a user with an Argon2id hash of `password`. Raises InvalidName, UserExists,
+    StoreError. Loop thread (of a short-lived loop: the CLI, a test)."""
+    check_username(username)
+    store = load_store(config)
+    await store.open()
+    try:
+        auth = Authenticator(store, make_hasher(config))
+        await store.create_user(username, await auth.hash_password(password))
+    finally:
+        await store.close()
+
+
+async def user_exists(config: ServerConfig, username: str) -> bool:
+    """Whether the user exists. Raises StoreError."""
+    store = load_store(config)
+    await store.open()
+    try:
+        return await store.get_user(username) is not None
+    finally:
+        await store.close()
+
+
+async def list_users(config: ServerConfig) -> list[str]:
+    """Return every user name, sorted. Raises StoreError."""
+    store = load_store(config)
+    await store.open()
+    try:
+        return await store.list_users()
+    finally:
+        await store.close()
+
+
+def _read_password() -> str:
+    password = os.environ.get("PARVIS_PASSWORD")
+    if password is None:
+        try:
+            password = getpass.getpass("Mot de passe : ")
+            if getpass.getpass("Mot de passe (encore) : ") != password:
+                raise CliError("les deux mots de passe ne correspondent pas")
+        except (EOFError, KeyboardInterrupt) as exc:
+            raise CliError("saisie du mot de passe interrompue") from exc
+    if not password:
+        raise CliError("mot de passe vide refusé")
+    return password
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="parvis-server", description="Serveur souverain Parvis.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="lance le serveur")
+    s.add_argument("--data", required=True, type=Path, help="dossier des données")
+    s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1 par défaut)")
+    s.add_argument("--port", default=8765, type=int, help="port d'écoute (8765 par défaut, 0 : au choix)")
+    s.add_argument("--tls-cert", type=Path, help="certificat TLS (PEM)")
+    s.add_argument("--tls-key", type=Path, help="clé privée TLS (PEM)")
+    s.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    u = sub.add_parser("user", help="gère les utilisateurs").add_subparsers(dest="action", required=True)
+    add = u.add_parser("add", help="crée un utilisateur")
+    add.add_argument("name")
+    add.add_argument("--data", required=True, type=Path)
+    lst = u.add_parser("list", help="liste les utilisateurs")
+    lst.add_argument("--data", required=True, type=Path)
+    return p
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        if bool(args.tls_cert) != bool(args.tls_key):
+            raise CliError("--tls-cert et --tls-key vont ensemble")
+        config = ServerConfig(
+            data_dir=args.data, host=args.host, port=args.port, tls_cert=args.tls_cert, tls_key=args.tls_key
+        )
+        return serve(config, args.log_level)
+    config = ServerConfig(data_dir=args.data)
+    if args.action == "add":
+        check_username(args.name)
+        if asyncio.run(user_exists(config, args.name)):  # before asking for a password
+            raise CliError(f"l'utilisateur « {args.name} » existe déjà")
+        asyncio.run(add_user(config, args.name, _read_password()))
+        print(f"utilisateur « {args.name} » créé")
+    else:
+        for name in asyncio.run(list_users(config)):
+            print(name)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `parvis-server`; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (CliError, ServerError) as exc:
+        print(f"parvis-server : erreur : {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Server configuration: one frozen value built by the CLI (or a test) and passed everywhere."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sync.protocol.update import UpdateLimits
+
+from .errors import InvalidName
+
+MIB = 1024 * 1024
+
+DOC_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything the server needs to know. Only `data_dir` has no default.
+
+    - `max_message_bytes`: cap on one WebSocket frame; `update_limits` caps one update (REST and WS).
+    - `compaction_threshold`: a live room compacts its document once this many updates sit in the tail.
+    - `unload_compaction_threshold`: a room being unloaded compacts first if its tail is at least this long.
+    - `outbox_max_bytes`: a connection whose unsent messages exceed this is closed (slow reader).
+    - `argon2_*`: Argon2id parameters for new password hashes (argon2-cffi defaults).
+    """
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8765
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    store: str = "sqlite"
+    bus: str = "memory"
+    max_message_bytes: int = 8 * MIB
+    update_limits: UpdateLimits = field(default_factory=UpdateLimits)
+    max_state_vector_bytes: int = 64 * 1024
+    max_awareness_bytes: int = 64 * 1024
+    max_json_body_bytes: int = 64 * 1024
+    compaction_threshold: int = 500
+    unload_compaction_threshold: int = 20
+    outbox_max_bytes: int = 64 * MIB
+    read_threads: int = 4
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    argon2_parallelism: int = 4
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file inside `data_dir`."""
+        return self.data_dir / "parvis-server.db"
+
+
+def check_doc_id(doc_id: str) -> str:
+    """Return `doc_id` unchanged, or raise InvalidName. Any thread."""
+    if not DOC_ID_RE.fullmatch(doc_id):
+        raise InvalidName(
+            "identifiant de document invalide : 1 à 64 caractères parmi A-Z, a-z, 0-9, « _ » et « - »"
+        )
+    return doc_id
+
+
+def check_username(username: str) -> str:
+    """Return `username` unchanged, or raise InvalidName. Any thread."""
+    if not USERNAME_RE.fullmatch(username):
+        raise InvalidName(
+            "nom d'utilisateur invalide : 1 à 64 caractères parmi lettres, chiffres, « . », « _ », « @ » "
+            "et « - », commençant par une lettre ou un chiffre"
+        )
+    return username
