@@ -1,9 +1,14 @@
 """One y-websocket connection in a room: the reader, the in-order commit pipeline and the sender.
 
 - The reader decodes and validates each frame before pycrdt sees it, applies updates to the
-  room's `Doc` and submits them to the store at once (so a burst shares group commits).
-- The commit pipeline releases updates strictly in arrival order: once an update and every one
-  before it are persisted, it is fanned out to the other peers, then acked (`?ack=1` only).
+  room's `Doc`, fans them out to the other peers, and submits them to the store at once (so a
+  burst shares group commits).
+- The commit pipeline acks (`?ack=1` only) strictly in arrival order, once an update and every
+  one before it are persisted.
+- Fan-out does not wait for the disk: persist-before-ack is what keeps an edit safe, since its
+  author keeps it pending until the ack and resends it after any failure. A peer may thus hold
+  an update the server loses in a crash; the author's resend brings the server level again,
+  exactly as when a peer got it from the in-memory `Doc` in a sync step 2.
 - Everything for the client goes through its `Outlet` (see `fanout.py`): the room's sender
   writes it, a stalled client gets a task of its own, one too far behind is disconnected.
 
@@ -54,7 +59,6 @@ _SEND_TIMEOUT = 5.0
 class _Pending:
     n: int  # this update's rank among the connection's step2/update messages
     future: asyncio.Future[int] | None  # None for an empty update (nothing to store)
-    update: bytes
 
 
 def short_reason(text: str) -> str:
@@ -196,7 +200,7 @@ class Connection:
             await self._progress.wait()
         if summary.is_empty:
             if self._ack:
-                self._enqueue(_Pending(n, None, b""))
+                self._enqueue(_Pending(n, None))
             return
         if not self.role.can_write:
             self._fail(CLOSE_FORBIDDEN, "lecture seule : vous ne pouvez pas modifier ce document")
@@ -204,8 +208,9 @@ class Connection:
         if self.room.closed:
             return
         self.room.apply(update)
+        self.room.publish(encode_update(update), self.id)
         future = self.room.persist(update)
-        self._enqueue(_Pending(n, future, update))
+        self._enqueue(_Pending(n, future))
         future.add_done_callback(self._release)
 
     # -- commit pipeline --------------------------------------------------------------------------
@@ -215,7 +220,7 @@ class Connection:
         self._release()
 
     def _release(self, _: object = None) -> None:
-        """Fan out and ack, in arrival order, every leading update that is persisted."""
+        """Ack, in arrival order, every leading update that is persisted."""
         released = False
         while self._inflight:
             head = self._inflight[0]
@@ -228,7 +233,6 @@ class Connection:
                     self._broken = True  # never ack past a lost update
                     self.kick(CLOSE_INTERNAL, "erreur d'enregistrement sur le serveur")
                     continue
-                self.room.publish(encode_update(head.update), self.id)
             if self._ack and not self._broken:
                 self.deliver(encode_ack(head.n))
         if released:

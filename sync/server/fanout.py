@@ -174,8 +174,9 @@ class Sender:
         """The watchdog cancelled our send to `outlet`: serve that peer from its own task."""
         self._stalled = False
         task = asyncio.current_task()
-        if task is not None:
-            task.uncancel()
+        if task is not None and task.uncancel() > 0:  # someone else cancelled us too
+            outlet.demote(item)
+            raise asyncio.CancelledError
         log.info("client lent : envoi déporté sur sa propre tâche")
         outlet.demote(item)
 

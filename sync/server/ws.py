@@ -7,6 +7,8 @@ straight to the server's `send` instead of through Starlette's per-message wrapp
 
 from __future__ import annotations
 
+import logging
+
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -14,7 +16,9 @@ from starlette.websockets import WebSocket
 from .config import check_doc_id
 from .connection import Connection, short_reason
 from .deps import presented_token, services
-from .errors import InvalidName, UnknownDocument
+from .errors import InvalidName, StoreError, UnknownDocument
+
+log = logging.getLogger(__name__)
 
 PATH_PREFIX = "/yjs/"
 DENIAL_EXTENSION = "websocket.http.response"
@@ -34,12 +38,12 @@ async def serve_yjs(scope: Scope, receive: Receive, send: Send) -> None:
     turns on Parvis's ack extension. Loop thread."""
     websocket = WebSocket(scope, receive, send)
     svc = services(websocket.app)
-    user = await svc.auth.user_for(presented_token(websocket, allow_query=True))
-    if user is None:
-        await deny(websocket, 401, "authentification requise : jeton absent, invalide ou révoqué")
-        return
     doc_id = scope["path"][len(PATH_PREFIX) :]
     try:
+        user = await svc.auth.user_for(presented_token(websocket, allow_query=True))
+        if user is None:
+            await deny(websocket, 401, "authentification requise : jeton absent, invalide ou révoqué")
+            return
         role = await svc.store.get_role(check_doc_id(doc_id), user)
         if role is None:
             await deny(websocket, 403, "accès refusé : vous n'êtes pas membre de ce document")
@@ -47,6 +51,10 @@ async def serve_yjs(scope: Scope, receive: Receive, send: Send) -> None:
         room = await svc.rooms.acquire(doc_id)
     except (InvalidName, UnknownDocument):
         await deny(websocket, 404, f"document inconnu : {doc_id}")
+        return
+    except StoreError:
+        log.exception("stockage indisponible pendant l'ouverture de %s", doc_id)
+        await deny(websocket, 503, "stockage du serveur indisponible, réessayez plus tard")
         return
     try:
         await websocket.accept()

@@ -103,9 +103,10 @@ def login(url: str) -> str:
     return str(r.json()["token"])
 
 
-def test_serve_prints_its_address_and_stops_cleanly_on_sigterm(served: Served) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_prints_its_address_and_stops_cleanly(served: Served, sig: signal.Signals) -> None:
     assert httpx.get(f"{served.url}/healthz", timeout=10).json() == {"status": "ok"}
-    served.process.send_signal(signal.SIGTERM)
+    served.process.send_signal(sig)
     assert served.process.wait(START_TIMEOUT) == 0
 
 

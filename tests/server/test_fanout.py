@@ -3,6 +3,7 @@ behind."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sync.server.connection import CLOSE_SLOW
+from sync.server.fanout import Close, Outlet, Sender
 
 from .helpers import KIB, ServerThread, make_config, yjs
 
@@ -65,3 +67,36 @@ def test_a_stalled_reader_does_not_hold_up_the_room(server: ServerThread, tmp_pa
             assert codes == [CLOSE_SLOW]  # the stalled one, dropped once over its backlog cap
     finally:
         stalled.close()
+
+
+@pytest.mark.anyio
+async def test_sender_moves_a_stalled_peer_aside_and_keeps_its_order() -> None:
+    blocked = asyncio.Event()
+    slow_got: list[object] = []
+    fast_got: list[object] = []
+    all_fast = asyncio.Event()
+
+    async def slow_send(message: dict[str, object]) -> None:
+        if not blocked.is_set():
+            await blocked.wait()  # like uvicorn while the client's buffers are full
+        slow_got.append(message.get("bytes", message.get("code")))
+
+    async def fast_send(message: dict[str, object]) -> None:
+        fast_got.append(message["bytes"])
+        if len(fast_got) == 5:
+            all_fast.set()
+
+    sender = Sender(stall_timeout=0.05)
+    slow = Outlet(slow_send, sender, 1 << 20, lambda: None)  # type: ignore[arg-type]
+    fast = Outlet(fast_send, sender, 1 << 20, lambda: None)  # type: ignore[arg-type]
+    for i in range(5):
+        slow.put(bytes([i]))
+        fast.put(bytes([i]))
+    await asyncio.wait_for(all_fast.wait(), 2)  # not held up by the stalled peer
+    assert slow.slow and slow_got == []
+    slow.put(Close(1000, ""))
+    blocked.set()
+    await asyncio.wait_for(asyncio.shield(slow.finished), 2)
+    assert slow_got == [bytes([i]) for i in range(5)] + [1000]  # nothing lost, nothing reordered
+    assert fast_got == [bytes([i]) for i in range(5)]
+    sender.close()

@@ -8,6 +8,9 @@ import uuid
 import httpx
 import pytest
 from httpx_ws import WebSocketDisconnect, WebSocketUpgradeError, connect_ws
+from starlette.websockets import WebSocket
+
+from sync.server.ws import deny
 
 from .helpers import TIMEOUT, ServerThread, yjs
 
@@ -105,3 +108,20 @@ def test_a_reader_reads_but_cannot_write(server: ServerThread) -> None:
                 peer.recv()
         assert info.value.code == 4403
     assert server.stored_content(doc_id)[0] == "Ordre du jour"
+
+
+@pytest.mark.anyio
+async def test_without_the_denial_extension_refusals_are_close_codes() -> None:
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/yjs/x", "headers": [], "query_string": b""}  # no "extensions"
+    for status in (401, 403, 404):
+        await deny(WebSocket(scope, receive, send), status, "refusé")  # type: ignore[arg-type]
+    assert [(m["type"], m["code"]) for m in sent] == [("websocket.close", 4401), ("websocket.close", 4403),
+                                                       ("websocket.close", 4404)]
