@@ -31,7 +31,7 @@ COMPACT_AFTER = 500
 
 @dataclass
 class OpenDoc:
-    """A document loaded in memory. `upto` is the highest `doc_updates.id` folded into `doc`."""
+    """A document loaded in memory. `upto` is the highest `doc_updates.seq` folded into `doc`."""
 
     id: str
     doc: Doc
@@ -128,9 +128,10 @@ class DocStore:
         self.refresh(od)
         return od
 
-    def refresh(self, od: OpenDoc) -> list[bytes]:
+    def refresh(self, od: OpenDoc, local_only: bool = False) -> list[bytes]:
         """Fold into `od` what other connections stored since it was loaded, and return those
-        updates in order (a live session forwards them to the server)."""
+        updates in order; with `local_only`, only those made on this device (what a live
+        session forwards to the server: never an echo of what the server sent)."""
         row = self.conn.execute("SELECT data, upto FROM doc_snapshots WHERE doc_id = ?", (od.id,)).fetchone()
         folded: list[bytes] = []
         if row is not None and row[1] > od.upto:
@@ -139,16 +140,16 @@ class DocStore:
             od.doc.apply_update(row[0])
             od.upto = row[1]
             folded.append(bytes(row[0]))
-        return folded + self._fold_tail(od)
+        return folded + self._fold_tail(od, local_only)
 
-    def _fold_tail(self, od: OpenDoc) -> list[bytes]:
+    def _fold_tail(self, od: OpenDoc, local_only: bool = False) -> list[bytes]:
         rows = self.conn.execute(
-            "SELECT id, data FROM doc_updates WHERE doc_id = ? AND id > ? ORDER BY id", (od.id, od.upto)
+            "SELECT seq, local, data FROM doc_updates WHERE doc_id = ? AND seq > ? ORDER BY seq", (od.id, od.upto)
         ).fetchall()
-        for row_id, data in rows:
+        for seq, _, data in rows:
             od.doc.apply_update(data)
-            od.upto = row_id
-        return [bytes(data) for _, data in rows]
+            od.upto = seq
+        return [bytes(data) for _, local, data in rows if local or not local_only]
 
     def state_vector(self, od: OpenDoc) -> bytes:
         return bytes(od.doc.get_state())
@@ -194,20 +195,17 @@ class DocStore:
         return changed
 
     def _store(self, od: OpenDoc, update: bytes, local: bool) -> None:
-        cur = self.conn.execute("INSERT INTO doc_updates(doc_id, data) VALUES (?, ?)", (od.id, update))
-        row_id = int(cur.lastrowid)
-        unseen = self.conn.execute(
-            "SELECT 1 FROM doc_updates WHERE doc_id = ? AND id > ? AND id < ? LIMIT 1", (od.id, od.upto, row_id)
-        ).fetchone()
-        if unseen is None:
-            od.upto = row_id
-        self.conn.execute(
-            "UPDATE documents SET tail_len = tail_len + 1, title = ?, "
-            "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+        (seq,) = self.conn.execute(
+            "UPDATE documents SET seq = seq + 1, tail_len = tail_len + 1, title = ?, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? RETURNING seq",
             (od.title(), od.id),
-        )
+        ).fetchone()
+        self.conn.execute("INSERT INTO doc_updates(doc_id, seq, local, data) VALUES (?, ?, ?, ?)",
+                          (od.id, seq, int(local), update))
+        if seq == od.upto + 1:  # no row from another connection in between: `od` is current
+            od.upto = seq
         if local:
-            outbox.bump(self.conn, outbox.DOC_UPDATE, od.id, row_id)
+            outbox.bump(self.conn, outbox.DOC_UPDATE, od.id, seq)
         search.mark_dirty(self.conn, "doc", od.id)
 
     def _maybe_compact(self, od: OpenDoc) -> None:
@@ -222,7 +220,7 @@ class DocStore:
         with transaction(self.conn):
             self._fold_tail(od)
             snapshot = od.doc.get_update()
-            self.conn.execute("DELETE FROM doc_updates WHERE doc_id = ? AND id <= ?", (od.id, od.upto))
+            self.conn.execute("DELETE FROM doc_updates WHERE doc_id = ? AND seq <= ?", (od.id, od.upto))
             self.conn.execute(
                 "INSERT INTO doc_snapshots(doc_id, upto, data) VALUES (?, ?, ?) ON CONFLICT(doc_id) "
                 "DO UPDATE SET upto = excluded.upto, data = excluded.data",

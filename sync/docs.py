@@ -38,11 +38,13 @@ from sync.protocol.messages import (
     encode_sync_step2,
     encode_update,
 )
+from sync.protocol.update import validate_state_vector
 
 from .errors import Refused, SyncError, Unreachable
 from .http import check
 
 MAX_MESSAGE = 64 * 1024 * 1024
+EMPTY_UPDATE = b"\x00\x00"  # no structs, empty delete set
 ROUND_TIMEOUT = 60.0
 RemoteCallback = Callable[[bytes], None]
 
@@ -104,7 +106,7 @@ class DocSession:
         number of updates sent. The outbox row is read before the store so that an ack never
         covers a change that was not sent."""
         entry = outbox.get(self.store.conn, self._idem)
-        updates = self.store.refresh(self.od)
+        updates = self.store.refresh(self.od, local_only=True)
         for i, update in enumerate(updates):
             await self._send(encode_update(update), entry if i == len(updates) - 1 else None)
         return len(updates)
@@ -112,10 +114,15 @@ class DocSession:
     async def handle(self, msg: Message) -> None:
         if msg.type == MsgType.SYNC and msg.sync == SyncType.STEP1:
             # The server's state vector: send everything it lacks (all pending edits, and the
-            # whole delete set), so one ack settles every change made before this moment.
+            # whole delete set), so one ack settles every change made before this moment. With
+            # nothing pending and nothing the server lacks, an empty update: a diff always
+            # carries the whole delete set, which the server would store again at each sync.
             entry = outbox.get(self.store.conn, self._idem)
             self.store.refresh(self.od)
-            diff = bytes(self.od.doc.get_update(msg.payload))
+            server_sv = validate_state_vector(msg.payload)
+            local_sv = validate_state_vector(bytes(self.od.doc.get_state()))
+            behind = any(server_sv.get(client, 0) < clock for client, clock in local_sv.items())
+            diff = bytes(self.od.doc.get_update(msg.payload)) if entry or behind else EMPTY_UPDATE
             self.handshake_sent = True
             await self._send(encode_sync_step2(diff), entry)
         elif msg.carries_update:

@@ -26,6 +26,7 @@ CREATE TABLE documents (
     id         TEXT PRIMARY KEY,
     title      TEXT NOT NULL DEFAULT '',   -- cache of meta.title, for lists
     role       TEXT NOT NULL DEFAULT 'owner',
+    seq        INTEGER NOT NULL DEFAULT 0, -- last doc_updates.seq given out; never decreases
     tail_len   INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
@@ -33,16 +34,20 @@ CREATE TABLE documents (
 
 CREATE TABLE doc_snapshots (
     doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
-    upto   INTEGER NOT NULL,   -- highest doc_updates.id folded into data
+    upto   INTEGER NOT NULL,   -- highest doc_updates.seq folded into data
     data   BLOB NOT NULL
 );
 
+-- Clustered by document and a per-document sequence taken from documents.seq: a keystroke
+-- writes one leaf page here and no separate index or sqlite_sequence page (every page
+-- written is one more to encrypt and authenticate).
 CREATE TABLE doc_updates (
-    id     INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    data   BLOB NOT NULL
-);
-CREATE INDEX doc_updates_by_doc ON doc_updates(doc_id, id);
+    seq    INTEGER NOT NULL,
+    local  INTEGER NOT NULL,   -- 1: made on this device; 0: received from the server
+    data   BLOB NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+) WITHOUT ROWID;
 
 -- Pending remote operations, written in the same transaction as the local change. Operations
 -- that coalesce (a document's pending edits) keep one row per target: `seq` is the newest

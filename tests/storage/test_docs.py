@@ -197,3 +197,20 @@ def test_search_ignores_accents_and_case_and_follows_edits(vault: Vault) -> None
     assert search.query(vault.conn, "seance") == []
     for hostile in ('"', "AND OR NOT", "col:*", "(", "NEAR(a b)"):
         search.query(vault.conn, hostile)  # FTS5 syntax in the input never raises
+
+
+def test_refresh_can_leave_out_what_came_from_the_server(vault: Vault) -> None:
+    ui = DocStore(vault.conn)
+    engine = DocStore(vault.connect())
+    doc_id = ui.create("PV")
+    engine_doc = engine.open(doc_id)
+    ui.edit(ui.open(doc_id), lambda o: insert_text(o, None, "local"))
+    other = Doc()
+    other.apply_update(engine_doc.doc.get_update())
+    other.get("body", type=Text).insert(0, "distant ")
+    ui.apply_remote(ui.open(doc_id), other.get_update())  # stored by another connection
+    forwarded = engine.refresh(engine_doc, local_only=True)
+    assert len(forwarded) == 1  # the local edit only: never echo the server's update back
+    # ...but everything is folded in (two concurrent inserts at 0: client ids decide the order).
+    assert engine_doc.text() == ui.open(doc_id).text()
+    assert sorted((engine_doc.text().replace("distant ", ""), "distant ")) == ["distant ", "local"]

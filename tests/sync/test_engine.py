@@ -207,3 +207,24 @@ def test_backoff_grows_with_full_jitter() -> None:
     assert low.next_delay() == 0
     top.reset()
     assert top.next_delay() == 1
+
+
+def test_an_idle_sync_sends_almost_nothing(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with world(tmp_path) as w:
+            a = DocStore(w.profiles["alice"].conn)
+            doc_id = a.create("Beaucoup de suppressions")
+            od = a.open(doc_id)
+            for i in range(200):
+                a.edit(od, lambda o, i=i: insert_text(o, None, f"mot{i} "))
+                if i % 2:
+                    a.edit(od, lambda o: delete_text(o, 0, 3))
+            engine = Engine(a.conn, w.transport)
+            busy = await engine.sync_once()
+            idle = await engine.sync_once()
+            # The busy round carried the edits and the delete set; the idle one only the
+            # state vector and an empty update.
+            assert busy.bytes_sent > 1000
+            assert idle.bytes_sent < 40, idle.bytes_sent
+
+    asyncio.run(scenario())
