@@ -190,10 +190,10 @@ class Engine:
 
     # -- running ------------------------------------------------------------------------
 
-    async def run(self, stop: asyncio.Event, idle_poll: float = 30.0) -> None:
+    async def run(self, stop: asyncio.Event, idle_poll: float = 30.0, backoff: Backoff | None = None) -> None:
         """Sync until `stop` is set: after each local change, every `idle_poll` seconds, and
         after failures with backoff. Never raises for a sync failure: it is in `status`."""
-        backoff = Backoff()
+        backoff = backoff or Backoff()
         while not stop.is_set():
             self._wake.clear()
             try:

@@ -228,3 +228,44 @@ def test_an_idle_sync_sends_almost_nothing(tmp_path: Path) -> None:
             assert idle.bytes_sent < 40, idle.bytes_sent
 
     asyncio.run(scenario())
+
+
+class Outage(httpx.AsyncBaseTransport):
+    """A network that can be cut and restored."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.down = False
+        self.attempts = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            self.attempts += 1
+            raise httpx.ConnectError("réseau coupé", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+def test_run_retries_with_backoff_and_recovers(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with world(tmp_path, Outage) as w:
+            assert isinstance(w.transport, Outage)
+            w.transport.down = True
+            a = DocStore(w.profiles["alice"].conn)
+            doc_id = a.create("Écrit hors ligne")
+            engine = Engine(a.conn, w.transport)
+            seen: list[bool | None] = []
+            engine.listeners.append(lambda s: seen.append(s.online))
+            stop = asyncio.Event()
+            task = asyncio.create_task(engine.run(stop, idle_poll=60, backoff=Backoff(base=0.01, cap=0.05)))
+            await asyncio.wait_for(_until(lambda: w.transport.attempts >= 3), 5)  # type: ignore[attr-defined]
+            assert engine.status.online is False and engine.status.pending == {"docs": 2}
+            w.transport.down = False
+            await asyncio.wait_for(_until(lambda: engine.status.pending == {}), 5)
+            assert engine.status.online is True and engine.status.last_error is None
+            stop.set()
+            await asyncio.wait_for(task, 5)
+            assert False in seen and seen[-1] is True
+            c = DocStore(w.profiles["carole"].conn)
+            assert not c.exists(doc_id)
+
+    asyncio.run(scenario())
