@@ -11,7 +11,6 @@ Runs in the sync thread's event loop; the store calls are short and synchronous.
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +27,7 @@ from httpx_ws import (
 from storage import outbox
 from storage.db import transaction
 from storage.docs import DocStore, OpenDoc
+from sync.protocol.catchup import OCTET_STREAM, STATE_VECTOR_HEADER, b64url_decode, b64url_encode
 from sync.protocol.errors import ProtocolError
 from sync.protocol.messages import (
     Message,
@@ -55,14 +55,6 @@ def relax_durability(conn: Any) -> None:
     acknowledgements), so a power cut can only roll back work the next sync redoes. Local
     edits, on the UI's connection, stay fully durable; WAL keeps the database consistent."""
     conn.execute("PRAGMA synchronous = NORMAL")
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii")
-
-
-def unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
 
 
 def _ws_url(server_url: str, doc_id: str) -> str:
@@ -225,15 +217,15 @@ async def sync_http(client: httpx.AsyncClient, store: DocStore, doc_id: str) -> 
     entry = outbox.get(store.conn, f"{outbox.DOC_UPDATE}:{doc_id}")
     od = store.open(doc_id)
     response = check(await client.get(f"/api/docs/{doc_id}/update",
-                                      params={"sv": b64url(bytes(od.doc.get_state()))}))
+                                      params={"sv": b64url_encode(bytes(od.doc.get_state()))}))
     store.apply_remote(od, response.content)
     if entry is None:
         return 0, len(response.content)
-    server_sv = unb64url(response.headers.get("X-Parvis-State-Vector", ""))
+    server_sv = b64url_decode(response.headers.get(STATE_VECTOR_HEADER, ""))
     store.refresh(od)
     diff = bytes(od.doc.get_update(server_sv))
     check(await client.post(f"/api/docs/{doc_id}/update", content=diff,
-                            headers={"Content-Type": "application/octet-stream"}))
+                            headers={"Content-Type": OCTET_STREAM}))
     with transaction(store.conn):
         outbox.done(store.conn, entry)
     return len(diff), len(response.content)

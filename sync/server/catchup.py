@@ -6,25 +6,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sync.protocol.catchup import OCTET_STREAM, STATE_VECTOR_HEADER, b64url_decode, b64url_encode
 from sync.protocol.errors import MessageTooLarge, ProtocolError
-from sync.protocol.messages import encode_update
 from sync.protocol.update import validate_state_vector, validate_update
 
 from .deps import (
     ApiError,
     Services,
     authenticated,
-    b64url_decode,
-    b64url_encode,
     doc_id_param,
     read_capped,
     require_role,
 )
 from .errors import StoreError, UnknownDocument
 from .store.base import Role
-
-STATE_VECTOR_HEADER = "X-Parvis-State-Vector"
-OCTET_STREAM = "application/octet-stream"
 
 
 async def get_update(request: Request) -> Response:
@@ -70,14 +65,13 @@ async def _apply_and_persist(svc: Services, doc_id: str, update: bytes) -> None:
     try:
         async with svc.rooms.lease(doc_id) as room:
             try:
-                room.apply(update)
+                stored = room.receive(update, "")
             except ProtocolError as exc:
                 raise ApiError(400, f"mise à jour invalide : {exc}") from exc
             try:
-                await room.persist(update)
+                await stored
             except StoreError as exc:
                 raise ApiError(503, "échec d'enregistrement sur le serveur, réessayez plus tard") from exc
-            room.publish(encode_update(update), "")
     except UnknownDocument as exc:
         raise ApiError(404, f"document inconnu : {doc_id}") from exc
 

@@ -1,14 +1,10 @@
 """One y-websocket connection in a room: the reader, the in-order commit pipeline and the sender.
 
-- The reader decodes and validates each frame before pycrdt sees it, applies updates to the
-  room's `Doc`, fans them out to the other peers, and submits them to the store at once (so a
-  burst shares group commits).
+- The reader decodes and validates each frame before pycrdt sees it, and hands updates to the
+  room (`Room.receive`: applied, fanned out at once, submitted to the store, so a burst shares
+  group commits).
 - The commit pipeline acks (`?ack=1` only) strictly in arrival order, once an update and every
   one before it are persisted.
-- Fan-out does not wait for the disk: persist-before-ack is what keeps an edit safe, since its
-  author keeps it pending until the ack and resends it after any failure. A peer may thus hold
-  an update the server loses in a crash; the author's resend brings the server level again,
-  exactly as when a peer got it from the in-memory `Doc` in a sync step 2.
 - Everything for the client goes through its `Outlet` (see `fanout.py`): the room's sender
   writes it, a stalled client gets a task of its own, one too far behind is disconnected.
 
@@ -34,7 +30,6 @@ from sync.protocol.messages import (
     encode_awareness,
     encode_sync_step1,
     encode_sync_step2,
-    encode_update,
 )
 from sync.protocol.update import validate_awareness, validate_state_vector, validate_update
 
@@ -207,9 +202,7 @@ class Connection:
             return
         if self.room.closed:
             return
-        self.room.apply(update)
-        self.room.publish(encode_update(update), self.id)
-        future = self.room.persist(update)
+        future = self.room.receive(update, self.id)
         self._enqueue(_Pending(n, future))
         future.add_done_callback(self._release)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -130,16 +128,3 @@ async def read_json_object(request: Request, cap: int) -> dict[str, Any]:
         raise ApiError(400, "corps de requête invalide : un objet JSON est attendu")
     return value
 
-
-def b64url_encode(data: bytes) -> str:
-    """Return the padded base64url text of `data`."""
-    return base64.urlsafe_b64encode(data).decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    """Decode base64url, padded or not. Raises ValueError."""
-    text = text.strip()
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("base64url invalide") from exc

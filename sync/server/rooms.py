@@ -16,7 +16,7 @@ from typing import Protocol
 import pycrdt
 
 from sync.protocol.errors import ProtocolError
-from sync.protocol.messages import MsgType, decode_message, encode_awareness
+from sync.protocol.messages import MsgType, decode_message, encode_awareness, encode_update
 from sync.protocol.update import validate_awareness
 
 from .awareness import AwarenessBook
@@ -89,6 +89,17 @@ class Room:
             raise ProtocolError("mise à jour refusée par le moteur CRDT") from exc
         if not self.has_pending and not covers(self.doc.get_state(), update):
             self.has_pending = True
+
+    def receive(self, update: bytes, sender: str) -> asyncio.Future[int]:
+        """Take in a validated update from `sender`: apply it, fan it out to the other peers at
+        once, and submit it to the store; return the future of its row id, which the caller
+        awaits before acknowledging. Fan-out does not wait for the disk: the author keeps the
+        update pending until the ack and resends it after any failure, so a peer holding an
+        update the server lost in a crash is brought level again by that resend. Raises
+        ProtocolError if pycrdt rejects the update (nothing fanned out or stored)."""
+        self.apply(update)
+        self.publish(encode_update(update), sender)
+        return self.persist(update)
 
     def persist(self, update: bytes) -> asyncio.Future[int]:
         """Submit an applied update to the store now; return a future of its row id. On failure the

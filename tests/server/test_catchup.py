@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pycrdt
 
-from sync.server.deps import b64url_decode, b64url_encode
+from sync.protocol.catchup import b64url_decode, b64url_encode
 
 from .helpers import KIB, ServerThread, yjs
 
