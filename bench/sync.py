@@ -21,10 +21,9 @@ from pycrdt import Doc, Text
 
 from storage.docs import DocStore
 from storage.vault import Vault
-from sync.account import current, sign_in, token
+from sync import account as accounts
 from sync.docs import LiveDoc
 from sync.engine import Engine, share
-from sync.http import make_client
 from sync.protocol.messages import MsgType, SyncType, decode_message, encode_sync_step1, encode_update
 from tests.e2e.servers import Server, add_user, start_server
 
@@ -42,15 +41,9 @@ async def _profiles(tmp: Path, server: Server, n: int) -> list[Vault]:
     vaults = []
     for i in range(n):
         vault = Vault.create(tmp / f"p{i}", "banc")
-        await sign_in(vault.conn, server.url, f"u{i}", PASSWORD)
+        await accounts.sign_in(vault.conn, server.url, f"u{i}", PASSWORD)
         vaults.append(vault)
     return vaults
-
-
-def _client(vault: Vault) -> Any:
-    account = current(vault.conn)
-    assert account is not None
-    return make_client(account.server_url, token=token(vault.conn, account))
 
 
 class LightPeer:
@@ -108,7 +101,7 @@ async def keystroke_latency(tmp: Path, server: Server, clients: int = 10, keys: 
     def on_remote(_update: bytes) -> None:
         at_b.append(time.perf_counter() - sent[len(at_b)])
 
-    http = [_client(a), _client(b)]
+    http = [accounts.client(a.conn), accounts.client(b.conn)]
     live_a = LiveDoc(http[0], DocStore(a.connect()), doc_id)
     live_b = LiveDoc(http[1], DocStore(b.connect()), doc_id, on_remote)
     peers = [LightPeer(http[0], server, doc_id, sent, at_peers) for _ in range(clients - 2)]
@@ -176,7 +169,7 @@ async def persist_ack(tmp: Path, server: Server, updates: int = 1000) -> dict[st
     await Engine(vault.conn).sync_once()
     od = store.open(doc_id)
     payloads = [store.edit(od, step(("ins", i, "abcdefghij"[i % 10]))) for i in range(2 * updates)]
-    async with _client(vault) as client, aconnect_ws(f"{server.url}/yjs/{doc_id}?ack=1", client,
+    async with accounts.client(vault.conn) as client, aconnect_ws(f"{server.url}/yjs/{doc_id}?ack=1", client,
                                                    session_class=AsyncWebSocketSession) as ws:
         await ws.send_bytes(encode_sync_step1(b"\x00"))
 

@@ -151,9 +151,6 @@ class DocStore:
             od.upto = seq
         return [bytes(data) for _, local, data in rows if local or not local_only]
 
-    def state_vector(self, od: OpenDoc) -> bytes:
-        return bytes(od.doc.get_state())
-
     # -- writing --------------------------------------------------------------------------
 
     def create(self, title: str, doc_id: str | None = None) -> str:

@@ -40,6 +40,22 @@ def current(conn: Any) -> Account | None:
     return None if row is None else Account(*row)
 
 
+def required(conn: Any) -> Account:
+    """Return the profile's account. Raises NoAccount for a local-only profile."""
+    account = current(conn)
+    if account is None:
+        raise NoAccount("Ce profil travaille en local seulement : ajoutez un compte avec « parvis account add ».")
+    return account
+
+
+def client(conn: Any, account: Account | None = None,
+           transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """Return an HTTP client signed in to the profile's server (its token in the headers).
+    Raises NoAccount for a local-only profile or a missing token."""
+    account = account or required(conn)
+    return make_client(account.server_url, account.ca_file, token(conn, account), transport)
+
+
 def token(conn: Any, account: Account) -> str:
     value = get_secret(conn, f"token:{account.id}")
     if value is None:

@@ -57,8 +57,10 @@ def relax_durability(conn: Any) -> None:
     conn.execute("PRAGMA synchronous = NORMAL")
 
 
-def _ws_url(server_url: str, doc_id: str) -> str:
-    return f"{server_url.rstrip('/')}/yjs/{doc_id}?ack=1"
+def _connect(client: httpx.AsyncClient, doc_id: str) -> Any:
+    """The context manager of a document's y-websocket connection, with the ack extension."""
+    return aconnect_ws(f"{str(client.base_url).rstrip('/')}/yjs/{doc_id}?ack=1", client,
+                       max_message_size_bytes=MAX_MESSAGE, session_class=AsyncWebSocketSession)
 
 
 class DocSession:
@@ -161,8 +163,7 @@ async def sync_ws(client: httpx.AsyncClient, store: DocStore, doc_id: str,
     SyncError, httpx errors."""
     od = store.open(doc_id)
     try:
-        async with aconnect_ws(_ws_url(str(client.base_url), doc_id), client, max_message_size_bytes=MAX_MESSAGE,
-                               session_class=AsyncWebSocketSession) as ws:
+        async with _connect(client, doc_id) as ws:
             session = DocSession(store, od, ws)
             reader = asyncio.create_task(session.read_loop())
             try:
@@ -248,8 +249,7 @@ class LiveDoc:
         self._reader: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> LiveDoc:
-        self._cm = aconnect_ws(_ws_url(str(self.client.base_url), self.doc_id), self.client,
-                               max_message_size_bytes=MAX_MESSAGE)
+        self._cm = _connect(self.client, self.doc_id)
         ws: AsyncWebSocketSession = await self._cm.__aenter__()
         self.session = DocSession(self.store, self.store.open(self.doc_id), ws, self.on_remote)
         self._reader = asyncio.create_task(self.session.read_loop())

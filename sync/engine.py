@@ -25,7 +25,7 @@ from storage.docs import DocStore
 from . import account as accounts
 from .docs import relax_durability, sync_http, sync_ws
 from .errors import NoAccount, Refused, SyncError, Unreachable
-from .http import Account, check, explain, make_client
+from .http import Account, check, explain
 
 TRANSPORTS = ("auto", "websocket", "http")
 
@@ -99,10 +99,7 @@ class Engine:
     async def sync_once(self) -> Report:
         """Push every pending local change and fetch every remote one, for every module.
         Raises NoAccount, Unreachable (nothing local is lost), AuthFailed, SyncError."""
-        account = accounts.current(self.conn)
-        if account is None:
-            raise NoAccount("Ce profil travaille en local seulement : ajoutez un compte avec "
-                            "« parvis account add ».")
+        account = accounts.required(self.conn)
         self._publish(syncing=True)
         try:
             report = await self._round(account)
@@ -114,9 +111,8 @@ class Engine:
         return report
 
     async def _round(self, account: Account) -> Report:
-        token = accounts.token(self.conn, account)
         report = Report()
-        async with make_client(account.server_url, account.ca_file, token, self.transport) as client:
+        async with accounts.client(self.conn, account, self.transport) as client:
             try:
                 await self._push_operations(client, report)
                 doc_ids = await self._pull_document_list(client)

@@ -12,11 +12,10 @@ import pytest
 from storage import outbox
 from storage.db import get_secret
 from storage.docs import DocStore, delete_text, insert_text
-from sync.account import sign_in
+from sync.account import client, sign_in
 from sync.docs import LiveDoc
 from sync.engine import Backoff, Engine, share
 from sync.errors import AuthFailed, NoAccount, Unreachable
-from sync.http import make_client
 
 from .conftest import URL, world
 
@@ -134,8 +133,8 @@ def test_live_edits_reach_the_other_client(tmp_path: Path) -> None:
             a_sync = DocStore(w.profiles["alice"].connect())
             b_sync = DocStore(w.profiles["bob"].connect())
             received: asyncio.Queue[bytes] = asyncio.Queue()
-            async with make_client(URL, token=_token(a_sync), transport=w.transport) as ca, \
-                    make_client(URL, token=_token(b_sync), transport=w.transport) as cb:
+            async with client(a_sync.conn, transport=w.transport) as ca, \
+                    client(b_sync.conn, transport=w.transport) as cb:
                 async with LiveDoc(ca, a_sync, doc_id) as la, LiveDoc(cb, b_sync, doc_id, received.put_nowait) as lb:
                     await la.ready()
                     await lb.ready()
@@ -150,14 +149,6 @@ def test_live_edits_reach_the_other_client(tmp_path: Path) -> None:
             assert DocStore(w.profiles["bob"].conn).open(doc_id).text() == "Séance ouverte à 18 h 😀"
 
     asyncio.run(scenario())
-
-
-def _token(store: DocStore) -> str:
-    from sync.account import current, token
-
-    account = current(store.conn)
-    assert account is not None
-    return token(store.conn, account)
 
 
 async def _until(predicate: object) -> None:
