@@ -176,9 +176,7 @@ class DocStore:
 
         update = capture(od.doc, run)
         if update:
-            with transaction(self.conn):
-                self._store(od, update, local=True)
-            self._maybe_compact(od)
+            self._commit(od, update, local=True)
         return update
 
     def apply_remote(self, od: OpenDoc, update: bytes) -> bytes:
@@ -186,15 +184,14 @@ class DocStore:
         brought nothing new). Returns the stored update, b"" if none."""
         changed = capture(od.doc, lambda: od.doc.apply_update(update))
         if changed:
-            with transaction(self.conn):
-                self._store(od, changed, local=False)
-            self._maybe_compact(od)
+            self._commit(od, changed, local=False)
         return changed
 
-    def _store(self, od: OpenDoc, update: bytes, local: bool) -> None:
-        (seq,) = self.conn.execute(
+    def _store(self, od: OpenDoc, update: bytes, local: bool) -> int:
+        """Store one update with its outbox entry; return the tail's new length."""
+        seq, tail = self.conn.execute(
             "UPDATE documents SET seq = seq + 1, tail_len = tail_len + 1, title = ?, "
-            "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? RETURNING seq",
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? RETURNING seq, tail_len",
             (od.title(), od.id),
         ).fetchone()
         self.conn.execute("INSERT INTO doc_updates(doc_id, seq, local, data) VALUES (?, ?, ?, ?)",
@@ -204,10 +201,13 @@ class DocStore:
         if local:
             outbox.bump(self.conn, outbox.DOC_UPDATE, od.id, seq)
         search.mark_dirty(self.conn, "doc", od.id)
+        return int(tail)
 
-    def _maybe_compact(self, od: OpenDoc) -> None:
-        row = self.conn.execute("SELECT tail_len FROM documents WHERE id = ?", (od.id,)).fetchone()
-        if row is not None and row[0] >= COMPACT_AFTER:
+    def _commit(self, od: OpenDoc, update: bytes, local: bool) -> None:
+        """Store one update in its own transaction, then compact if the tail has grown long."""
+        with transaction(self.conn):
+            tail = self._store(od, update, local)
+        if tail >= COMPACT_AFTER:
             self.compact(od)
 
     def compact(self, od: OpenDoc) -> None:
