@@ -10,6 +10,7 @@ several threads meet through the database: `refresh` folds in rows other threads
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -179,6 +180,12 @@ class DocStore:
             self._commit(od, update, local=True)
         return update
 
+    def record_local(self, od: OpenDoc, update: bytes) -> None:
+        """Store a local update made on another in-memory copy of the document (the editor's,
+        in the UI thread): fold it into `od`, then store it with its outbox entry."""
+        od.doc.apply_update(update)
+        self._commit(od, update, local=True)
+
     def apply_remote(self, od: OpenDoc, update: bytes) -> bytes:
         """Apply an update received from the server and store what it changed (nothing if it
         brought nothing new). Returns the stored update, b"" if none."""
@@ -229,6 +236,33 @@ class DocStore:
             )
         # The pragma frees one page per step: fetch them all.
         self.conn.execute("PRAGMA incremental_vacuum").fetchall()
+
+    def delete(self, doc_id: str) -> None:
+        """Delete a document here, and queue its removal on the server: its owner deletes it for
+        everyone, any other member leaves it. A document the server never received is simply
+        forgotten. Raises NotFound."""
+        row = self.conn.execute("SELECT role FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"Document introuvable : {doc_id}.")
+        with transaction(self.conn):
+            if not outbox.drop_target(self.conn, doc_id):
+                outbox.add(self.conn, outbox.DOC_DELETE, doc_id, f"{outbox.DOC_DELETE}:{doc_id}",
+                           json.dumps({"role": row[0]}))
+            self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            search.mark_dirty(self.conn, "doc", doc_id)
+
+    def forget(self, doc_id: str) -> None:
+        """Remove a document the server no longer gives us (deleted, or access withdrawn); in
+        the caller's transaction."""
+        self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        search.mark_dirty(self.conn, "doc", doc_id)
+
+    def search_content(self, doc_id: str) -> tuple[str, str] | None:
+        """The (title, text) the search index holds for a document, None once it is gone."""
+        if not self.exists(doc_id):
+            return None
+        od = self.open(doc_id)
+        return od.title(), od.text()
 
     def set_role(self, doc_id: str, role: str) -> None:
         self.conn.execute("UPDATE documents SET role = ? WHERE id = ?", (role, doc_id))

@@ -9,8 +9,9 @@ from typing import Any
 DOC_CREATE = "doc.create"
 DOC_UPDATE = "doc.update"
 DOC_SHARE = "doc.share"
+DOC_DELETE = "doc.delete"
 
-MODULE_OF = {DOC_CREATE: "docs", DOC_UPDATE: "docs", DOC_SHARE: "docs"}
+MODULE_OF = {DOC_CREATE: "docs", DOC_UPDATE: "docs", DOC_SHARE: "docs", DOC_DELETE: "docs"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,14 @@ def done(conn: Any, entry: Entry) -> None:
         "UPDATE outbox SET changes = max(changes - ?, 1), attempts = 0, last_error = NULL WHERE id = ?",
         (entry.changes, entry.id),
     )
+
+
+def drop_target(conn: Any, target: str) -> bool:
+    """Forget every pending operation on `target`; return whether its creation was among them
+    (then the server never heard of it)."""
+    created = conn.execute("SELECT 1 FROM outbox WHERE target = ? AND kind = ?", (target, DOC_CREATE)).fetchone()
+    conn.execute("DELETE FROM outbox WHERE target = ?", (target,))
+    return created is not None
 
 
 def failed(conn: Any, entry: Entry, error: str) -> None:

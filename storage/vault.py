@@ -89,6 +89,15 @@ def _keyring() -> Any:
     return keyring
 
 
+def keyring_available() -> bool:
+    """Whether an OS keyring can hold a profile's key on this machine."""
+    try:
+        _keyring()
+    except KeyringUnavailable:
+        return False
+    return True
+
+
 def connect(db_path: Path, key: bytes) -> Connection:
     """Open an encrypted connection in autocommit mode (callers use `transaction`). Raises
     WrongPassphrase if the key does not decrypt the file. Any thread may call it; the returned

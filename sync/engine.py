@@ -168,6 +168,15 @@ class Engine:
     async def _replay(self, client: httpx.AsyncClient, entry: outbox.Entry) -> None:
         if entry.kind == outbox.DOC_CREATE:
             check(await client.put(f"/api/docs/{entry.target}"))
+        elif entry.kind == outbox.DOC_DELETE:
+            # The owner deletes for everyone; anyone else leaves. Already gone is done too.
+            payload = json.loads(entry.payload or "{}")
+            url = f"/api/docs/{entry.target}"
+            if payload.get("role") != "owner":
+                url += f"/members/{accounts.required(self.conn).username}"
+            response = await client.delete(url)
+            if response.status_code != 404:
+                check(response)
         elif entry.kind == outbox.DOC_SHARE:
             payload = json.loads(entry.payload or "{}")
             check(await client.put(f"/api/docs/{entry.target}/members/{payload['user']}",
@@ -179,9 +188,17 @@ class Engine:
         """Adopt documents shared with us; return the ids to sync (those the server knows)."""
         listed = check(await client.get("/api/docs")).json()["documents"]
         creating = {e.target for e in outbox.pending(self.conn, outbox.DOC_CREATE)}
+        deleting = {e.target for e in outbox.pending(self.conn, outbox.DOC_DELETE)}
+        listed = [item for item in listed if item["id"] not in deleting]
         with transaction(self.conn):
             for item in listed:
                 self.docs.adopt(item["id"], item["role"])
+            # Deleted by its owner, or we were removed from it. One with unsent edits stays: its
+            # sync then says why it is refused, and nothing typed here vanishes silently.
+            known = {item["id"] for item in listed} | creating
+            for doc in self.docs.all():
+                if doc.id not in known and not doc.pending:
+                    self.docs.forget(doc.id)
         return [item["id"] for item in listed if item["id"] not in creating]
 
     # -- running ------------------------------------------------------------------------

@@ -260,3 +260,33 @@ def test_run_retries_with_backoff_and_recovers(tmp_path: Path) -> None:
             assert not c.exists(doc_id)
 
     asyncio.run(scenario())
+
+
+def test_delete_owner_removes_for_all_member_leaves_unsynced_is_forgotten(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with world(tmp_path) as w:
+            a, b = DocStore(w.profiles["alice"].conn), DocStore(w.profiles["bob"].conn)
+            ea, eb = Engine(a.conn, w.transport), Engine(b.conn, w.transport)
+            kept, gone = a.create("Commission voirie"), a.create("Brouillon")
+            share(a.conn, kept, "bob", "editor")
+            share(a.conn, gone, "bob", "editor")
+            await ea.sync_once()
+            await eb.sync_once()
+            assert {d.id for d in b.all()} == {kept, gone}
+            # Bob leaves `kept`: it disappears for him only, and a sync does not bring it back.
+            b.delete(kept)
+            await eb.sync_once()
+            assert {d.id for d in b.all()} == {gone}
+            # Alice, the owner, deletes `gone` for everyone.
+            a.delete(gone)
+            assert outbox.counts(a.conn) == {"docs": 1}
+            await ea.sync_once()
+            await eb.sync_once()
+            assert {d.id for d in a.all()} == {kept}
+            assert b.all() == []
+            # A document the server never saw leaves nothing to send.
+            draft = a.create("Jamais synchronisé")
+            a.delete(draft)
+            assert outbox.counts(a.conn) == {}
+
+    asyncio.run(scenario())
