@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := tests/js/node_modules/.installed
 BENCH_NODE_STAMP := bench/js/node_modules/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean system-deps-run system-deps-test
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,14 +23,20 @@ $(BENCH_NODE_STAMP): bench/js/package.json bench/js/package-lock.json
 	cd bench/js && npm ci --silent --no-audit --no-fund
 	touch $(BENCH_NODE_STAMP)
 
-run: $(STAMP)
+system-deps-run:
+	./scripts/system-deps.sh run
+
+system-deps-test:
+	./scripts/system-deps.sh test
+
+run: system-deps-run $(STAMP)
 	$(VENV)/bin/parvis
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: $(STAMP) $(NODE_STAMP) lint
+test: system-deps-test $(STAMP) $(NODE_STAMP) lint
 	$(PY) -m pytest
 
 bench: $(STAMP) $(BENCH_NODE_STAMP)

@@ -181,14 +181,7 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 def cmd_search(args: argparse.Namespace) -> None:
     store = DocStore(_open(args).conn)
-
-    def load(ref: str) -> tuple[str, str] | None:
-        if not store.exists(ref):
-            return None
-        od = store.open(ref)
-        return od.title(), od.text()
-
-    search.refresh(store.conn, {"doc": load})
+    search.refresh(store.conn, {"doc": store.search_content})
     hits = search.query(store.conn, args.query)
     _out(args, [h.__dict__ for h in hits],
          "\n".join(f"{h.ref}  {h.title}  — {h.snippet}" for h in hits) or "Aucun résultat.")

@@ -23,6 +23,7 @@ from httpx_ws import (
     WebSocketUpgradeError,
     aconnect_ws,
 )
+from pycrdt import Awareness
 
 from storage import outbox
 from storage.db import transaction
@@ -34,6 +35,7 @@ from sync.protocol.messages import (
     MsgType,
     SyncType,
     decode_message,
+    encode_awareness,
     encode_sync_step1,
     encode_sync_step2,
     encode_update,
@@ -46,7 +48,11 @@ from .http import check
 MAX_MESSAGE = 64 * 1024 * 1024
 EMPTY_UPDATE = b"\x00\x00"  # no structs, empty delete set
 ROUND_TIMEOUT = 60.0
+# y-protocols' timing: a state is renewed every 15 s and dropped after 30 s of silence.
+AWARENESS_RENEW = 15.0
+AWARENESS_TIMEOUT_MS = 30_000
 RemoteCallback = Callable[[bytes], None]
+PeersCallback = Callable[[dict[int, dict[str, Any]]], None]
 
 
 def relax_durability(conn: Any) -> None:
@@ -68,11 +74,14 @@ class DocSession:
     desktop applies it to the open editor's Doc)."""
 
     def __init__(self, store: DocStore, od: OpenDoc, ws: AsyncWebSocketSession,
-                 on_remote: RemoteCallback | None = None) -> None:
+                 on_remote: RemoteCallback | None = None, on_peers: PeersCallback | None = None) -> None:
         self.store = store
         self.od = od
         self.ws = ws
         self.on_remote = on_remote
+        self.on_peers = on_peers
+        self.awareness = Awareness(od.doc, outdated_timeout=AWARENESS_TIMEOUT_MS)
+        self.awareness.set_local_state(None)
         self.sent = 0
         self.awaiting: deque[tuple[int, outbox.Entry | None]] = deque()
         self.handshake_sent = False
@@ -127,7 +136,40 @@ class DocSession:
                 self.remote_synced.set()
         elif msg.type == MsgType.ACK:
             self._acknowledged(msg.count)
+        elif msg.type == MsgType.AWARENESS:
+            self._peers_changed(msg.payload)
+        elif msg.type == MsgType.QUERY_AWARENESS:
+            await self.send_awareness()
         self._check_settled()
+
+    def _peers_changed(self, payload: bytes) -> None:
+        try:
+            self.awareness.apply_awareness_update(payload, "remote")
+        except (ValueError, KeyError, IndexError, TypeError):
+            return  # another client's malformed presence must not end our session
+        if self.on_peers is not None:
+            self.on_peers(self.peers())
+
+    def peers(self) -> dict[int, dict[str, Any]]:
+        """The presence states of the other clients on this document (cursors, names)."""
+        own = self.awareness.client_id
+        return {cid: state for cid, state in self.awareness.states.items() if cid != own and isinstance(state, dict)}
+
+    async def send_awareness(self) -> None:
+        """Send our presence state (None: we are leaving) to the other clients."""
+        update = self.awareness.encode_awareness_update([self.awareness.client_id])
+        await self.ws.send_bytes(encode_awareness(update))
+
+    async def expire_peers(self) -> None:
+        """Drop peers silent for longer than the timeout (they left without saying so)."""
+        now = self.awareness._get_time()
+        gone = [cid for cid, meta in self.awareness.meta.items()
+                if cid != self.awareness.client_id and cid in self.awareness.states
+                and now - meta["lastUpdated"] >= AWARENESS_TIMEOUT_MS]
+        if gone:
+            self.awareness.remove_awareness_states(gone, "timeout")
+            if self.on_peers is not None:
+                self.on_peers(self.peers())
 
     def _acknowledged(self, count: int) -> None:
         newest: outbox.Entry | None = None
@@ -238,30 +280,59 @@ class LiveDoc:
     manager; `ready()` waits for the first full exchange."""
 
     def __init__(self, client: httpx.AsyncClient, store: DocStore, doc_id: str,
-                 on_remote: RemoteCallback | None = None) -> None:
+                 on_remote: RemoteCallback | None = None, on_peers: PeersCallback | None = None) -> None:
         self.client = client
         self.store = store
         relax_durability(store.conn)
         self.doc_id = doc_id
         self.on_remote = on_remote
+        self.on_peers = on_peers
         self._cm: Any = None
         self.session: DocSession | None = None
-        self._reader: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> LiveDoc:
         self._cm = _connect(self.client, self.doc_id)
         ws: AsyncWebSocketSession = await self._cm.__aenter__()
-        self.session = DocSession(self.store, self.store.open(self.doc_id), ws, self.on_remote)
-        self._reader = asyncio.create_task(self.session.read_loop())
+        self.session = DocSession(self.store, self.store.open(self.doc_id), ws, self.on_remote, self.on_peers)
+        self._tasks = [asyncio.create_task(self.session.read_loop()), asyncio.create_task(self._keep_presence())]
         await self.session.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
+        if self.session is not None and self.session.closed is None \
+                and self.session.awareness.get_local_state() is not None:
+            # Tell the others we left, so that our cursor disappears at once.
+            self.session.awareness.set_local_state(None)
+            try:
+                await self.session.send_awareness()
+            except Exception:
+                pass  # the connection is going anyway; peers time us out
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._cm is not None:
             await self._cm.__aexit__(None, None, None)
+
+    async def _keep_presence(self) -> None:
+        assert self.session is not None
+        while True:
+            await asyncio.sleep(AWARENESS_RENEW)
+            if self.session.awareness.get_local_state() is not None:
+                self.session.awareness.set_local_state(self.session.awareness.get_local_state())
+                await self.session.send_awareness()
+            await self.session.expire_peers()
+
+    async def set_presence(self, state: dict[str, Any] | None) -> None:
+        """Publish our presence on this document (user name and colour, cursor), or None."""
+        assert self.session is not None
+        self.session.awareness.set_local_state(state)
+        await self.session.send_awareness()
+
+    @property
+    def closed(self) -> BaseException | None:
+        """Why the connection ended, or None while it is open."""
+        return None if self.session is None else self.session.closed
 
     @property
     def od(self) -> OpenDoc:

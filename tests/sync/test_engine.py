@@ -290,3 +290,29 @@ def test_delete_owner_removes_for_all_member_leaves_unsynced_is_forgotten(tmp_pa
             assert outbox.counts(a.conn) == {}
 
     asyncio.run(scenario())
+
+
+def test_presence_reaches_the_other_client_and_leaves_with_it(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with world(tmp_path) as w:
+            a = DocStore(w.profiles["alice"].conn)
+            doc_id = a.create("PV en direct")
+            share(a.conn, doc_id, "bob", "editor")
+            await Engine(a.conn, w.transport).sync_once()
+            await Engine(w.profiles["bob"].conn, w.transport).sync_once()
+            b = DocStore(w.profiles["bob"].connect())
+            seen: asyncio.Queue[dict[int, dict[str, object]]] = asyncio.Queue()
+            state = {"user": {"name": "Alice Dupré", "color": "#1f77b4"}, "cursor": None}
+            async with client(a.conn, transport=w.transport) as ca, client(b.conn, transport=w.transport) as cb:
+                async with LiveDoc(cb, b, doc_id, on_peers=seen.put_nowait) as lb:
+                    await lb.ready()
+                    async with LiveDoc(ca, a, doc_id) as la:
+                        await la.ready()
+                        await la.set_presence(state)
+                        peers = await asyncio.wait_for(seen.get(), 5)
+                        assert list(peers.values()) == [state]
+                        assert list(peers) == [a.client_id]
+                    # Alice closed the document: her presence goes with her.
+                    assert await asyncio.wait_for(seen.get(), 5) == {}
+
+    asyncio.run(scenario())

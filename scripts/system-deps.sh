@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Parvis needs, and only those missing: safe to run every time.
+#   run:  what the Qt desktop app needs to start (offscreen or on a screen);
+#   test: the above, plus the real components the test suite drives (LibreOffice to open the
+#         exported ODT).
+set -euo pipefail
+want=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core)
+if [ "${1:-run}" = test ]; then
+    want+=(libreoffice-writer-nogui)
+fi
+missing=()
+for pkg in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null; then
+    echo "Paquets système manquants (${missing[*]}) et pas d'apt-get : installez-les à la main." >&2
+    exit 1
+fi
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installation des paquets système : ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
