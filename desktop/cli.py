@@ -240,9 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "fn"):
-        # The desktop window arrives with its own issue; until then `parvis` alone shows help.
-        parser.print_help()
-        return 0
+        from desktop.app import run  # Qt is loaded only for the window, not for commands
+
+        return run(args.profile)
     try:
         args.fn(args)
     except Unreachable as exc:

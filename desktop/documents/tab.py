@@ -1,0 +1,113 @@
+"""One open document: its formatting toolbar, the editor, and who else is here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from editors.richtext import RichTextEditor
+from pycrdt import Doc, Map
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolBar, QVBoxLayout, QWidget
+
+PALETTE = ("#1565c0", "#2e7d32", "#ad1457", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#c62828")
+
+# Toolbar groups, by the editor's action names; a separator between groups.
+TOOLBAR = (("undo", "redo"), ("bold", "italic", "underline", "strike"),
+           ("bullets", "numbered"), ("align_left", "align_center", "align_right", "align_justify"), ("link",))
+
+
+def colour_for(client_id: int) -> str:
+    return PALETTE[client_id % len(PALETTE)]
+
+
+class DocumentTab(QWidget):
+    """Emits `presenceChanged(state)` when our cursor moves (debounced) and `titleChanged`
+    when the document's title changes (locally or from a peer)."""
+
+    presenceChanged = Signal(object)
+    titleChanged = Signal(str)
+
+    def __init__(self, doc_id: str, doc: Doc, role: str, user: str, client_id: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc_id = doc_id
+        self.doc = doc
+        self.user = {"name": user, "color": colour_for(client_id)}
+        self.editor = RichTextEditor(doc)
+        self.editor.setAccessibleName(self.tr("Texte du document"))
+        if role == "reader":
+            self.editor.setReadOnly(True)
+        self.toolbar = QToolBar(self.tr("Mise en forme"))
+        self.toolbar.setAccessibleName(self.tr("Barre de mise en forme"))
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setEnabled(role != "reader")
+        self._build_toolbar()
+        self.presence = QLabel()
+        self.presence.setObjectName("presence")
+        self.presence.setAccessibleName(self.tr("Personnes présentes dans le document"))
+        self.readonly = QLabel(self.tr("Lecture seule") if role == "reader" else "")
+        self.readonly.setObjectName("hint")
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 8, 0)
+        top.addWidget(self.toolbar, 1)
+        top.addWidget(self.readonly)
+        top.addWidget(self.presence)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.editor, 1)
+        self._presence_timer = QTimer(self, singleShot=True, interval=60)
+        self._presence_timer.timeout.connect(self._publish_presence)
+        self.editor.cursorMoved.connect(self._presence_timer.start)
+        self._title = self.title()
+
+    def _build_toolbar(self) -> None:
+        actions = self.editor.actions_by_name
+        self.heading = QComboBox()
+        self.heading.setAccessibleName(self.tr("Style de paragraphe"))
+        for label in (self.tr("Paragraphe"), self.tr("Titre 1"), self.tr("Titre 2"), self.tr("Titre 3")):
+            self.heading.addItem(label)
+        self.heading.activated.connect(lambda level: (self.editor.set_heading(level), self.editor.setFocus()))
+        self.toolbar.addWidget(self.heading)
+        for group in TOOLBAR:
+            self.toolbar.addSeparator()
+            for name in group:
+                if name in actions:
+                    self.toolbar.addAction(actions[name])
+        self.editor.cursorPositionChanged.connect(self._sync_heading_box)
+
+    def _sync_heading_box(self) -> None:
+        level = self.editor.current_heading() if hasattr(self.editor, "current_heading") else 0
+        self.heading.setCurrentIndex(level)
+
+    def title(self) -> str:
+        value = self.doc.get("meta", type=Map).get("title")
+        return value if isinstance(value, str) else ""
+
+    def apply_remote(self, update: bytes) -> None:
+        """An update from the server (or from the worker, for a rename): show it."""
+        self.editor.apply_remote(update)
+        title = self.title()
+        if title != self._title:
+            self._title = title
+            self.titleChanged.emit(title)
+
+    def set_peers(self, states: dict[int, dict[str, Any]]) -> None:
+        """Show the other editors' cursors and names."""
+        self.editor.set_remote_cursors(states)
+        names = []
+        for state in states.values():
+            user = state.get("user") if isinstance(state, dict) else None
+            if isinstance(user, dict) and isinstance(user.get("name"), str):
+                colour = user.get("color") if isinstance(user.get("color"), str) else "#666"
+                names.append(f'<span style="color:{colour}">●</span> {user["name"]}')
+        self.presence.setText("&nbsp;&nbsp;".join(names))
+        self.presence.setToolTip(self.tr("Aussi dans ce document : {0}").format(
+            ", ".join(str(s.get("user", {}).get("name", "?")) for s in states.values() if isinstance(s, dict))))
+
+    def presence_state(self) -> dict[str, Any]:
+        return {"user": self.user, "cursor": self.editor.local_cursor()}
+
+    def _publish_presence(self) -> None:
+        self.presenceChanged.emit(self.presence_state())

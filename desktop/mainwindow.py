@@ -1,0 +1,170 @@
+"""The main window: a navigation rail of modules, the current module, menus and the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from storage import outbox
+from storage.db import set_setting
+from sync.engine import Status
+
+from . import i18n
+from .documents import actions
+from .documents.page import DocumentsPage
+from .ops import Changes, Context, Ops
+from .statusbar import SyncIndicator
+from .syncbridge import SyncBridge
+
+
+class MainWindow(QMainWindow):
+    """Owns the operations worker and the sync bridge; closing the window stops both."""
+
+    def __init__(self, ops: Ops, bridge: SyncBridge, identity: actions.Identity, lang: str) -> None:
+        super().__init__()
+        self.ops = ops
+        self.bridge = bridge
+        self.identity = identity
+        self.lang = lang
+        self.setWindowTitle(self.tr("Parvis"))
+        self.setAccessibleName(self.tr("Parvis"))
+        self.resize(1280, 800)
+
+        self.rail = QListWidget()
+        self.rail.setObjectName("rail")
+        self.rail.setAccessibleName(self.tr("Modules"))
+        self.rail.setFixedWidth(104)
+        self.rail.setIconSize(QSize(28, 28))
+        self.modules = QStackedWidget()
+        self.documents = DocumentsPage(ops, bridge, identity)
+        self._add_module(self.tr("Documents"), "🗎", self.documents)
+        self.rail.currentRowChanged.connect(self.modules.setCurrentIndex)
+        self.rail.setCurrentRow(0)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.rail)
+        layout.addWidget(self.modules, 1)
+        self.setCentralWidget(central)
+
+        self.sync = SyncIndicator(identity.user is not None)
+        self.sync.syncRequested.connect(bridge.sync_now)
+        self.counts = QLabel()
+        self.counts.setAccessibleName(self.tr("Nombre de mots et de caractères"))
+        self.statusBar().addPermanentWidget(self.counts)
+        self.statusBar().addWidget(self.sync)
+        self.statusBar().setSizeGripEnabled(False)
+        self.documents.countsChanged.connect(self._show_counts)
+        self.documents.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        bridge.status.connect(self.sync.show_status)
+        ops.changed.connect(self._changed)
+        ops.failed.connect(lambda message: QMessageBox.warning(self, self.tr("Parvis"), message))
+        self._pending_timer = QTimer(self, singleShot=True, interval=300)
+        self._pending_timer.timeout.connect(self._refresh_pending)
+        self._build_menus()
+        self._refresh_pending()
+
+    def _add_module(self, name: str, glyph: str, page: QWidget) -> None:
+        item = QListWidgetItem(f"{glyph}\n{name}")
+        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        item.setSizeHint(QSize(96, 64))
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, name)
+        self.rail.addItem(item)
+        self.modules.addWidget(page)
+
+    def _build_menus(self) -> None:
+        docs = self.documents.commands
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&Fichier"))
+        for name in ("new", "minutes", "export", "close"):
+            file_menu.addAction(docs[name])
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction(self.tr("Quitter"))
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        edit_menu = bar.addMenu(self.tr("&Édition"))
+        for name in ("find", "rename", "share", "delete"):
+            edit_menu.addAction(docs[name])
+        sync_menu = bar.addMenu(self.tr("&Synchronisation"))
+        self.sync_action = QAction(self.tr("Synchroniser maintenant"), self)
+        self.sync_action.setShortcut(QKeySequence("F5"))
+        self.sync_action.triggered.connect(self.bridge.sync_now)
+        self.sync_action.setEnabled(self.identity.user is not None)
+        sync_menu.addAction(self.sync_action)
+        view_menu = bar.addMenu(self.tr("&Affichage"))
+        language = view_menu.addMenu(self.tr("Langue"))
+        group = QActionGroup(self)
+        for code, label in i18n.LANGUAGES.items():
+            act = language.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(code == self.lang)
+            act.triggered.connect(lambda _=False, c=code: self._choose_language(c))
+            group.addAction(act)
+        help_menu = bar.addMenu(self.tr("&Aide"))
+        keys = help_menu.addAction(self.tr("Raccourcis clavier"))
+        keys.triggered.connect(self._show_shortcuts)
+        about = help_menu.addAction(self.tr("À propos de Parvis"))
+        about.triggered.connect(lambda: QMessageBox.about(
+            self, self.tr("À propos de Parvis"),
+            self.tr("<b>Parvis</b><br>Suite bureautique hors ligne d'abord pour les collectivités.<br>"
+                    "Vos données sont chiffrées sur cet ordinateur.")))
+
+    def _show_counts(self, words: int, chars: int) -> None:
+        self.counts.setText("" if words < 0 else self.tr("{0} mots · {1} caractères").format(
+            f"{words:n}".replace(",", "\u202f"), f"{chars:n}".replace(",", "\u202f")))
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.outbox:
+            self._pending_timer.start()
+
+    def _refresh_pending(self) -> None:
+        """Local edits change the pending count before the engine next reports: read it."""
+        self.ops.run(lambda ctx: outbox.counts(ctx.conn), on_done=self._show_pending)
+
+    def _show_pending(self, counts: dict[str, int]) -> None:
+        last: Status = getattr(self.sync, "last", Status())
+        if last.pending != counts:
+            from dataclasses import replace
+
+            self.sync.show_status(replace(last, pending=counts))
+
+    def _choose_language(self, code: str) -> None:
+        if code == self.lang:
+            return
+
+        def save(ctx: Context) -> None:
+            set_setting(ctx.conn, "ui.language", code)
+
+        self.ops.run(save)
+        QMessageBox.information(self, self.tr("Langue"),
+                                self.tr("La nouvelle langue s'appliquera au prochain démarrage de Parvis."))
+
+    def _show_shortcuts(self) -> None:
+        rows = [(self.tr("Nouveau document"), "Ctrl+N"), (self.tr("Nouveau procès-verbal"), "Ctrl+Maj+N"),
+                (self.tr("Rechercher"), "Ctrl+F"), (self.tr("Exporter"), "Ctrl+S"),
+                (self.tr("Synchroniser maintenant"), "F5"), (self.tr("Renommer"), "F2"),
+                (self.tr("Partager"), "Ctrl+Maj+P"), (self.tr("Fermer le document"), "Ctrl+W"),
+                (self.tr("Gras, italique, souligné"), "Ctrl+B, Ctrl+I, Ctrl+U"),
+                (self.tr("Titres 1 à 3, paragraphe"), "Ctrl+1, Ctrl+2, Ctrl+3, Ctrl+0"),
+                (self.tr("Annuler, rétablir"), "Ctrl+Z, Ctrl+Y")]
+        table = "".join(f"<tr><td>{label}</td><td>&nbsp;&nbsp;<b>{key}</b></td></tr>" for label, key in rows)
+        QMessageBox.information(self, self.tr("Raccourcis clavier"), f"<table>{table}</table>")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for doc_id in list(self.documents.tabs_by_id):
+            self.documents.close_document(self.documents.tabs_by_id[doc_id])
+        self.bridge.stop()
+        self.ops.close()
+        event.accept()

@@ -1,0 +1,196 @@
+"""The sync thread: one asyncio loop runs the engine and one live session per open document,
+with its own store connection. The UI talks to it only through this bridge: calls are posted
+to the loop, results come back as Qt signals (queued to the UI thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from httpx_ws import WebSocketDisconnect, WebSocketNetworkError, WebSocketUpgradeError
+from PySide6.QtCore import QObject, Signal
+
+from storage.docs import DocStore
+from storage.vault import Vault
+from sync import account as accounts
+from sync.docs import LiveDoc
+from sync.engine import Backoff, Engine, Status
+from sync.errors import SyncError
+
+# What a dropped or refused live connection can raise; the session is then retried later.
+_LIVE_ERRORS = (SyncError, httpx.HTTPError, OSError, WebSocketUpgradeError, WebSocketNetworkError,
+                WebSocketDisconnect, asyncio.TimeoutError, BaseExceptionGroup)
+
+
+class _Live:
+    """The state of one open document's live session, owned by the loop."""
+
+    def __init__(self, doc_id: str, state_vector: bytes) -> None:
+        self.doc_id = doc_id
+        self.state_vector = state_vector
+        self.push = asyncio.Event()
+        self.presence: dict[str, Any] | None = None
+        self.presence_changed = asyncio.Event()
+        self.session: LiveDoc | None = None
+        self.task: asyncio.Task[None] | None = None
+
+
+class SyncBridge(QObject):
+    """Create, call and connect from the UI thread; `start()` starts the sync thread."""
+
+    status = Signal(object)  # sync.engine.Status
+    remote = Signal(str, bytes)  # doc_id, an update the server sent (already stored)
+    peers = Signal(str, object)  # doc_id, {client_id: presence state}
+    roundDone = Signal()  # a full round ended: the document list may have changed
+
+    def __init__(self, vault: Vault, transport: httpx.AsyncBaseTransport | None = None,
+                 idle_poll: float = 60.0, reconnect_cap: float = 30.0, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._vault = vault
+        self._transport = transport
+        self._idle_poll = idle_poll
+        self._reconnect_cap = reconnect_cap
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._engine: Engine | None = None
+        self._store: DocStore | None = None
+        self._live: dict[str, _Live] = {}
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="parvis-sync", daemon=True)
+
+    # -- UI thread ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+        self._started.wait(10)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Close live sessions (peers see us leave) and stop the thread."""
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+    def sync_now(self) -> None:
+        """Start a full round at once ("Synchroniser maintenant", F5, or a local change)."""
+        self._post(lambda: self._engine.wake() if self._engine else None)
+
+    def open_document(self, doc_id: str, state_vector: bytes) -> None:
+        """Keep `doc_id` in sync live while it is open. The first exchange brings the editor
+        whatever its copy (at `state_vector`) lacks, through `remote`."""
+        self._post(lambda: self._open(doc_id, state_vector))
+
+    def close_document(self, doc_id: str) -> None:
+        self._post(lambda: self._close(doc_id))
+
+    def push(self, doc_id: str) -> None:
+        """A local edit of `doc_id` was committed: send it now if the document is live."""
+        self._post(lambda: self._live[doc_id].push.set() if doc_id in self._live else None)
+
+    def set_presence(self, doc_id: str, state: dict[str, Any] | None) -> None:
+        """Publish our cursor and name on `doc_id`."""
+
+        def apply() -> None:
+            live = self._live.get(doc_id)
+            if live is not None:
+                live.presence = state
+                live.presence_changed.set()
+
+        self._post(apply)
+
+    def _post(self, fn: Callable[[], object]) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(fn)
+
+    # -- sync thread --------------------------------------------------------------------
+
+    def _main(self) -> None:
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        conn = self._vault.connect()
+        self._engine = Engine(conn, self._transport)
+        self._store = self._engine.docs
+        self._engine.listeners.append(self._on_status)
+        self._started.set()
+        try:
+            await self._engine.run(self._stop, idle_poll=self._idle_poll)
+        finally:
+            for doc_id in list(self._live):
+                self._close(doc_id)
+            tasks = [live.task for live in self._live.values() if live.task]
+            await asyncio.gather(*tasks, return_exceptions=True)
+            conn.close()
+
+    def _on_status(self, status: Status) -> None:
+        self.status.emit(status)
+        if not status.syncing:
+            self.roundDone.emit()
+
+    def _open(self, doc_id: str, state_vector: bytes) -> None:
+        if doc_id in self._live:
+            return
+        live = self._live[doc_id] = _Live(doc_id, state_vector)
+        live.task = asyncio.ensure_future(self._keep_live(live))
+
+    def _close(self, doc_id: str) -> None:
+        live = self._live.pop(doc_id, None)
+        if live is not None and live.task is not None:
+            live.task.cancel()
+
+    async def _keep_live(self, live: _Live) -> None:
+        """Hold the document's live session, reconnecting with backoff while it stays open."""
+        assert self._store is not None and self._engine is not None
+        backoff = Backoff(base=min(1.0, self._reconnect_cap), cap=self._reconnect_cap)
+        while self._live.get(live.doc_id) is live:
+            account = accounts.current(self._store.conn)
+            if account is None:
+                return  # local only: nothing to keep live
+            try:
+                await self._session(live, account)
+            except asyncio.CancelledError:
+                raise
+            except _LIVE_ERRORS:
+                pass  # offline, or the server went away: the engine's status says so
+            await asyncio.sleep(backoff.next_delay())
+
+    async def _session(self, live: _Live, account: Any) -> None:
+        assert self._store is not None and self._engine is not None
+        doc_id = live.doc_id
+        async with accounts.client(self._store.conn, account, self._transport) as client:
+            async with LiveDoc(client, self._store, doc_id, on_remote=lambda u: self.remote.emit(doc_id, u),
+                               on_peers=lambda p: self.peers.emit(doc_id, p)) as session:
+                await session.ready()
+                if session.closed is not None:
+                    return
+                live.session = session
+                # Whatever reached the store before this session (an engine round) and the
+                # editor's copy lacks.
+                missing = bytes(session.od.doc.get_update(live.state_vector))
+                self.remote.emit(doc_id, missing)
+                self._engine.wake()  # we are online: let the status bar and the rest know
+                live.presence_changed.set()
+                try:
+                    await self._serve(live, session)
+                finally:
+                    live.session = None
+                    live.state_vector = bytes(session.od.doc.get_state())
+
+    async def _serve(self, live: _Live, session: LiveDoc) -> None:
+        """Forward pushes and presence until the connection drops."""
+        while session.closed is None:
+            waits = [asyncio.ensure_future(live.push.wait()), asyncio.ensure_future(live.presence_changed.wait())]
+            await asyncio.wait(waits, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
+            if live.push.is_set():
+                live.push.clear()
+                await session.push()
+            if live.presence_changed.is_set():
+                live.presence_changed.clear()
+                await session.set_presence(live.presence)
