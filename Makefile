@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/js/node_modules/.installed
 BENCH_NODE_STAMP := bench/js/node_modules/.installed
+# Qt's compiled catalogues, built from the .ts sources kept in git.
+QM := $(patsubst %.ts,%.qm,$(wildcard desktop/i18n/*.ts))
 
-.PHONY: run test bench lint clean system-deps-run system-deps-test
+.PHONY: run test bench lint clean system-deps-run system-deps-test i18n screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,17 +31,28 @@ system-deps-run:
 system-deps-test:
 	./scripts/system-deps.sh test
 
-run: system-deps-run $(STAMP)
+%.qm: %.ts $(STAMP)
+	$(VENV)/bin/pyside6-lrelease -silent $< -qm $@
+
+# Refresh the .ts catalogues from the source strings (then translate the new entries).
+i18n: $(STAMP)
+	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none $$(git ls-files 'desktop/*.py' 'editors/*.py') \
+		-ts desktop/i18n/parvis_en.ts
+
+run: system-deps-run $(STAMP) $(QM)
 	$(VENV)/bin/parvis
+
+screenshots: system-deps-run $(STAMP) $(QM)
+	QT_QPA_PLATFORM=offscreen $(PY) -m desktop.screenshots screenshots
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: system-deps-test $(STAMP) $(NODE_STAMP) lint
+test: system-deps-test $(STAMP) $(QM) $(NODE_STAMP) lint
 	$(PY) -m pytest
 
-bench: $(STAMP) $(BENCH_NODE_STAMP)
+bench: system-deps-run $(STAMP) $(QM) $(BENCH_NODE_STAMP)
 	$(PY) -m bench
 
 clean:

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import platformdirs
 
-from editors.export import export
+from editors.export import export, export_format
 from storage import outbox, search
 from storage.docs import DocStore, delete_text, insert_text
 from storage.errors import InvalidInput, ParvisError
@@ -134,8 +134,10 @@ def cmd_docs_share(args: argparse.Namespace) -> None:
 
 
 def cmd_docs_export(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    export_format(path)  # an unknown extension is refused before the passphrase is asked
     _, od = _open_doc(args)
-    export(od, Path(args.file))
+    export(od, path)
     _out(args, {"id": od.id, "file": args.file}, f"Exporté vers {args.file}.")
 
 
@@ -227,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("user")
     p.add_argument("--role", choices=("editor", "reader", "owner"), default="editor")
-    p = command(docs, "export", cmd_docs_export, "exporte (.txt, .md, .html)")
+    p = command(docs, "export", cmd_docs_export, "exporte ; le format suit l'extension : .odt .pdf .html .md .txt")
     p.add_argument("id")
     p.add_argument("file")
     command(sub, "sync", cmd_sync, "synchronise tout avec le serveur")
