@@ -85,6 +85,7 @@ class DocumentList(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.view.header()
+        header.setAccessibleName(self.tr("Colonnes de la liste"))
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
@@ -155,7 +156,7 @@ class DocumentList(QWidget):
     def set_matches(self, text: str, ids: set[str]) -> None:
         if text == self.search.text().strip():
             self.proxy.matches = ids
-            self.proxy.invalidateFilter()
+            self.proxy.invalidate()
             self._refresh_stack()
 
     def current(self) -> str | None:
@@ -183,14 +184,14 @@ class DocumentList(QWidget):
     def _text_changed(self, text: str) -> None:
         self.proxy.text = text.strip()
         self.proxy.matches = set()
-        self.proxy.invalidateFilter()
+        self.proxy.invalidate()
         self._refresh_stack()
         if text.strip():
             self._debounce.start()
 
     def _filter_changed(self, index: int) -> None:
         self.proxy.kind = FILTERS[index]
-        self.proxy.invalidateFilter()
+        self.proxy.invalidate()
         self._refresh_stack()
 
     def _refresh_stack(self) -> None:

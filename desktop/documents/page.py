@@ -13,7 +13,7 @@ from typing import Any
 from pycrdt import Doc
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QSplitter, QStackedWidget, QTabWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QSplitter, QStackedWidget, QTabBar, QTabWidget, QWidget
 
 from editors.export import export
 from storage.docs import DocInfo, OpenDoc
@@ -184,6 +184,9 @@ class DocumentsPage(QWidget):
         self.tabs_by_id[doc_id] = tab
         index = self.tabs.addTab(tab, loaded.title or self.tr("(sans titre)"))
         self.tabs.setTabToolTip(index, loaded.title)
+        close = self.tabs.tabBar().tabButton(index, QTabBar.ButtonPosition.RightSide)
+        if close is not None:
+            close.setAccessibleName(self.tr("Fermer le document"))
         self.tabs.setCurrentIndex(index)
         self.right.setCurrentWidget(self.tabs)
         self.bridge.open_document(doc_id, bytes(doc.get_state()))

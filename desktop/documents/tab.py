@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from editors.richtext import RichTextEditor
 from pycrdt import Doc, Map
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolBar, QToolButton, QVBoxLayout, QWidget
+
+from editors.richtext import RichTextEditor
 
 PALETTE = ("#1565c0", "#2e7d32", "#ad1457", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#c62828")
 
@@ -42,6 +43,9 @@ class DocumentTab(QWidget):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.toolbar.setEnabled(role != "reader")
         self._build_toolbar()
+        overflow = self.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if overflow is not None:
+            overflow.setAccessibleName(self.tr("Autres outils de mise en forme"))
         self.presence = QLabel()
         self.presence.setObjectName("presence")
         self.presence.setAccessibleName(self.tr("Personnes présentes dans le document"))
@@ -68,7 +72,7 @@ class DocumentTab(QWidget):
         self.heading.setAccessibleName(self.tr("Style de paragraphe"))
         for label in (self.tr("Paragraphe"), self.tr("Titre 1"), self.tr("Titre 2"), self.tr("Titre 3")):
             self.heading.addItem(label)
-        self.heading.activated.connect(lambda level: (self.editor.set_heading(level), self.editor.setFocus()))
+        self.heading.activated.connect(self._heading_chosen)
         self.toolbar.addWidget(self.heading)
         for group in TOOLBAR:
             self.toolbar.addSeparator()
@@ -76,6 +80,10 @@ class DocumentTab(QWidget):
                 if name in actions:
                     self.toolbar.addAction(actions[name])
         self.editor.cursorPositionChanged.connect(self._sync_heading_box)
+
+    def _heading_chosen(self, level: int) -> None:
+        self.editor.set_heading(level)
+        self.editor.setFocus()
 
     def _sync_heading_box(self) -> None:
         level = self.editor.current_heading() if hasattr(self.editor, "current_heading") else 0
