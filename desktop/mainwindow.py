@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,6 +22,7 @@ from sync.engine import Status
 from . import i18n
 from .documents import actions
 from .documents.page import DocumentsPage
+from .icons import icon
 from .ops import Changes, Context, Ops
 from .statusbar import SyncIndicator
 from .syncbridge import SyncBridge
@@ -44,10 +45,13 @@ class MainWindow(QMainWindow):
         self.rail.setObjectName("rail")
         self.rail.setAccessibleName(self.tr("Modules"))
         self.rail.setFixedWidth(104)
-        self.rail.setIconSize(QSize(28, 28))
+        self.rail.setIconSize(QSize(26, 26))
+        self.rail.setViewMode(QListWidget.ViewMode.IconMode)
+        self.rail.setMovement(QListWidget.Movement.Static)
+        self.rail.setFlow(QListWidget.Flow.TopToBottom)
         self.modules = QStackedWidget()
         self.documents = DocumentsPage(ops, bridge, identity)
-        self._add_module(self.tr("Documents"), "🗎", self.documents)
+        self._add_module(self.tr("Documents"), "documents", self.documents)
         self.rail.currentRowChanged.connect(self.modules.setCurrentIndex)
         self.rail.setCurrentRow(0)
 
@@ -76,8 +80,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._refresh_pending()
 
-    def _add_module(self, name: str, glyph: str, page: QWidget) -> None:
-        item = QListWidgetItem(f"{glyph}\n{name}")
+    def _add_module(self, name: str, icon_name: str, page: QWidget) -> None:
+        item = QListWidgetItem(icon(icon_name, QColor("#000091")), name)
         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         item.setSizeHint(QSize(96, 64))
         item.setData(Qt.ItemDataRole.AccessibleTextRole, name)

@@ -133,7 +133,7 @@ def _remote_cursor(tab: DocumentTab) -> None:
     cursor = tab.editor.textCursor()
     cursor.setPosition(text.index("Secrétaire de séance"))
     tab.editor.setTextCursor(cursor)
-    tab.editor.ensureCursorVisible()
+    tab.editor.verticalScrollBar().setValue(0)
 
 
 def main(argv: list[str]) -> int:

@@ -31,7 +31,10 @@ QToolButton:checked {{ background: #e3e3fd; color: {ACCENT}; }}
 QTabWidget::pane {{ border: none; }}
 QTabBar::tab {{ padding: 7px 14px; border: none; color: #555; }}
 QTabBar::tab:selected {{ color: {ACCENT}; border-bottom: 2px solid {ACCENT}; }}
-QTextEdit {{ border: none; background: #f6f6f6; }}
+QTextEdit#page {{ border: none; background: #ffffff; }}
+QListView#documents {{ border: 1px solid #e5e5e5; border-radius: 4px; background: #ffffff; outline: 0; }}
+QListView#documents::item {{ border-bottom: 1px solid #f0f0f0; }}
+QListView#documents::item:selected {{ background: #e3e3fd; }}
 QStatusBar {{ background: #f6f6f6; border-top: 1px solid #e5e5e5; color: #3a3a3a; }}
 QStatusBar QToolButton {{ color: {ACCENT}; }}
 QLabel#error {{ color: #ce0500; }}

@@ -45,6 +45,14 @@ def explain(exc: BaseException, server_url: str) -> SyncError:
         )
     if isinstance(exc, httpx.TimeoutException):
         return Unreachable(f"Le serveur {server_url} ne répond pas (délai dépassé).")
+    if isinstance(exc, httpx.ConnectError):
+        # httpx's own words ("All connection attempts failed") mean nothing to a user.
+        lowered = text.lower()
+        if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered:
+            return Unreachable(f"Serveur injoignable : le nom de {server_url} est inconnu. "
+                               "Vérifiez l'adresse, ou le réseau.")
+        return Unreachable(f"Serveur injoignable : {server_url} ne répond pas "
+                           "(hors ligne, ou serveur arrêté).")
     return Unreachable(f"Serveur injoignable : {server_url} ({text or type(exc).__name__}).")
 
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDateTime, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtCore import (
+    QDateTime,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    QTimeZone,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QStackedWidget,
-    QTreeView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -26,11 +38,48 @@ FILTERS = ("all", "mine", "shared", "pending")
 
 
 def when(iso_utc: str) -> str:
-    """'22/11/2026 14:52' in local time, in the UI's locale."""
+    """'22/11/2026 à 14:52' in local time."""
     moment = QDateTime.fromString(iso_utc, Qt.DateFormat.ISODateWithMs)
-    moment.setTimeZone(moment.timeZone().utc())
-    local = moment.toLocalTime()
-    return local.toString("dd/MM/yyyy HH:mm")
+    moment.setTimeZone(QTimeZone.utc())
+    return moment.toLocalTime().toString("dd/MM/yyyy à HH:mm")
+
+
+class _Delegate(QStyledItemDelegate):
+    """Two lines per document: the title, then when it changed, the access and what is
+    waiting to be sent, in grey."""
+
+    def __init__(self, pane: DocumentList) -> None:
+        super().__init__(pane)
+        self.pane = pane
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(option.rect.width(), option.fontMetrics.height() * 2 + 18)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        info: DocInfo = index.data(INFO_ROLE)
+        style = option.widget.style() if option.widget else None
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, option.widget)
+        rect = option.rect.adjusted(12, 7, -12, -7)
+        line = option.fontMetrics.height()
+        painter.save()
+        title_font = QFont(option.font)
+        title_font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(title_font)
+        painter.setPen(QColor("#161616"))
+        title = index.data(Qt.ItemDataRole.DisplayRole)
+        painter.drawText(rect.adjusted(0, 0, 0, -line), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                         QFontMetrics(title_font).elidedText(title, Qt.TextElideMode.ElideRight, rect.width()))
+        painter.setFont(option.font)
+        painter.setPen(QColor("#666666"))
+        detail = self.pane.detail(info)
+        painter.drawText(rect.adjusted(0, line + 2, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                         option.fontMetrics.elidedText(detail, Qt.TextElideMode.ElideRight, rect.width()))
+        painter.restore()
 
 
 class _Filter(QSortFilterProxyModel):
@@ -71,25 +120,19 @@ class DocumentList(QWidget):
         for label in (self.tr("Tous les documents"), self.tr("Mes documents"), self.tr("Partagés avec moi"),
                       self.tr("En attente d'envoi")):
             self.filter.addItem(label)
-        self.model = QStandardItemModel(0, 4, self)
-        self.model.setHorizontalHeaderLabels([self.tr("Titre"), self.tr("Modifié le"), self.tr("Accès"),
-                                              self.tr("État")])
+        self.model = QStandardItemModel(0, 1, self)
         self.proxy = _Filter()
         self.proxy.setSourceModel(self.model)
-        self.view = QTreeView()
+        self.view = QListView()
         self.view.setModel(self.proxy)
+        self.view.setObjectName("documents")
         self.view.setAccessibleName(self.tr("Liste des documents"))
-        self.view.setRootIsDecorated(False)
-        self.view.setUniformRowHeights(True)
-        self.view.setAlternatingRowColors(True)
+        self.view.setItemDelegate(_Delegate(self))
+        self.view.setUniformItemSizes(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.view.header()
-        header.setAccessibleName(self.tr("Colonnes de la liste"))
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.roles = {"owner": self.tr("Propriétaire"), "editor": self.tr("Modification"),
+                      "reader": self.tr("Lecture seule")}
         self.view.activated.connect(lambda index: self.opened.emit(index.data(ID_ROLE)))
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.selectionChanged.emit())
 
@@ -137,21 +180,24 @@ class DocumentList(QWidget):
         """Replace the list, keeping the selection. UI thread."""
         selected = self.current()
         self.model.removeRows(0, self.model.rowCount())
-        roles = {"owner": self.tr("Propriétaire"), "editor": self.tr("Modification"),
-                 "reader": self.tr("Lecture seule")}
         for info in docs:
             title = QStandardItem(info.title or self.tr("(sans titre)"))
             title.setData(info.id, ID_ROLE)
             title.setData(info, INFO_ROLE)
             title.setToolTip(info.title)
-            state = (self.tr("{0} en attente").format(info.pending) if info.pending
-                     else self.tr("À jour") if self.has_account else "")
-            row = [title, QStandardItem(when(info.updated_at)), QStandardItem(roles.get(info.role, info.role)),
-                   QStandardItem(state)]
-            self.model.appendRow(row)
+            title.setData(f"{info.title}, {self.detail(info)}", Qt.ItemDataRole.AccessibleTextRole)
+            self.model.appendRow(title)
         self._refresh_stack()
         if selected:
             self.select(selected)
+
+    def detail(self, info: DocInfo) -> str:
+        """The grey line under a title: when, access, and (with a server) what waits."""
+        parts = [self.tr("Modifié le {0}").format(when(info.updated_at)), self.roles.get(info.role, info.role)]
+        if self.has_account:
+            parts.append(self.tr("Synchronisé") if not info.pending else self.tr("1 modification à envoyer")
+                         if info.pending == 1 else self.tr("{0} modifications à envoyer").format(info.pending))
+        return " · ".join(parts)
 
     def set_matches(self, text: str, ids: set[str]) -> None:
         if text == self.search.text().strip():

@@ -235,6 +235,7 @@ class DocumentsPage(QWidget):
         tab = self.tabs.currentWidget()
         if isinstance(tab, DocumentTab):
             self.countsChanged.emit(*tab.editor.counts())
+            self.list.select(tab.doc_id)
         self._update_actions()
 
     # -- rename, share, delete, export ---------------------------------------------------------

@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from pycrdt import Doc, Map
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolBar, QToolButton, QVBoxLayout, QWidget
 
 from editors.richtext import RichTextEditor
+
+from ..icons import icon
 
 PALETTE = ("#1565c0", "#2e7d32", "#ad1457", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#c62828")
 
 # Toolbar groups, by the editor's action names; a separator between groups.
 TOOLBAR = (("undo", "redo"), ("bold", "italic", "underline", "strike"),
-           ("bullets", "numbered"), ("align_left", "align_center", "align_right", "align_justify"), ("link",))
+           ("bullets", "numbered"), ("align_left", "align_center", "align_right", "justify"), ("link",))
+PAGE_WIDTH = 860  # pixels of the white page, margins included: about an A4 line at 100 %
+PAGE_MARGIN = 56
 
 
 def colour_for(client_id: int) -> str:
@@ -36,11 +41,18 @@ class DocumentTab(QWidget):
         self.user = {"name": user, "color": colour_for(client_id)}
         self.editor = RichTextEditor(doc)
         self.editor.setAccessibleName(self.tr("Texte du document"))
+        self.editor.setObjectName("page")
+        self.editor.document().setDocumentMargin(PAGE_MARGIN)
+        font = self.editor.document().defaultFont()
+        font.setPointSizeF(11.5)
+        self.editor.document().setDefaultFont(font)
+        self.editor.installEventFilter(self)
         if role == "reader":
             self.editor.setReadOnly(True)
         self.toolbar = QToolBar(self.tr("Mise en forme"))
         self.toolbar.setAccessibleName(self.tr("Barre de mise en forme"))
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.toolbar.setIconSize(QSize(20, 20))
         self.toolbar.setEnabled(role != "reader")
         self._build_toolbar()
         overflow = self.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
@@ -78,8 +90,19 @@ class DocumentTab(QWidget):
             self.toolbar.addSeparator()
             for name in group:
                 if name in actions:
-                    self.toolbar.addAction(actions[name])
+                    action = actions[name]
+                    action.setIcon(icon(name))
+                    keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                    action.setToolTip(f"{action.text().replace('…', '')} ({keys})" if keys else action.text())
+                    self.toolbar.addAction(action)
         self.editor.cursorPositionChanged.connect(self._sync_heading_box)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.editor and event.type() == QEvent.Type.Resize:
+            # A column of fixed width, centred: lines stay as long as on paper.
+            side = max(0, (self.editor.width() - PAGE_WIDTH) // 2)
+            self.editor.setViewportMargins(side, 16, side, 0)
+        return super().eventFilter(watched, event)
 
     def _heading_chosen(self, level: int) -> None:
         self.editor.set_heading(level)
