@@ -4,11 +4,12 @@ main window with its operations worker and sync thread."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
 import httpx
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from storage.db import get_setting
@@ -86,9 +87,21 @@ def run(folder: Path, transport: httpx.AsyncBaseTransport | None = None) -> int:
     vault, ops = opened
     window = start_window(vault, ops, transport)
     window.show()
+    _quit_on_signals(app)
     code = app.exec()
+    window.close()  # after a signal too: the worker finishes storing, the sync thread stops
     vault.close()
     return int(code)
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C or a session logout (SIGTERM) ends the event loop cleanly. Qt's loop does not
+    let Python run signal handlers, so a timer wakes the interpreter now and then."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
 
 
 def start_window(vault: Vault, ops: Ops, transport: httpx.AsyncBaseTransport | None = None,
