@@ -264,6 +264,18 @@ class DocStore:
         od = self.open(doc_id)
         return od.title(), od.text()
 
+    def needing_sync(self, versions: dict[str, int]) -> list[str]:
+        """Of the documents the server listed with their `versions`, those to sync: changed on
+        the server since we last synced them, or with local edits to send."""
+        known = dict(self.conn.execute("SELECT id, server_version FROM documents").fetchall())
+        pending = {e.target for e in outbox.pending(self.conn, outbox.DOC_UPDATE)}
+        return [doc_id for doc_id, version in versions.items()
+                if doc_id in pending or known.get(doc_id, -2) != version]
+
+    def synced(self, doc_id: str, version: int) -> None:
+        """Record that the document is in sync with the server's `version` of it."""
+        self.conn.execute("UPDATE documents SET server_version = ? WHERE id = ?", (version, doc_id))
+
     def set_role(self, doc_id: str, role: str) -> None:
         self.conn.execute("UPDATE documents SET role = ? WHERE id = ?", (role, doc_id))
 

@@ -115,10 +115,10 @@ class Engine:
         async with accounts.client(self.conn, account, self.transport) as client:
             try:
                 await self._push_operations(client, report)
-                doc_ids = await self._pull_document_list(client)
+                versions = await self._pull_document_list(client)
                 mode = self._transport_mode()
-                for doc_id in doc_ids:
-                    mode = await self._sync_document(client, doc_id, mode, report)
+                for doc_id in self.docs.needing_sync(versions):
+                    mode = await self._sync_document(client, doc_id, versions[doc_id], mode, report)
             except (httpx.TransportError, OSError) as exc:
                 raise explain(exc, account.server_url) from exc
         return report
@@ -127,7 +127,8 @@ class Engine:
         mode = os.environ.get("PARVIS_SYNC_TRANSPORT") or get_setting(self.conn, "sync.transport") or "auto"
         return mode if mode in TRANSPORTS else "auto"
 
-    async def _sync_document(self, client: httpx.AsyncClient, doc_id: str, mode: str, report: Report) -> str:
+    async def _sync_document(self, client: httpx.AsyncClient, doc_id: str, version: int, mode: str,
+                             report: Report) -> str:
         """Sync one document; returns the transport to use for the next ones (a proxy that
         blocks WebSocket for one blocks it for all)."""
         try:
@@ -143,6 +144,7 @@ class Engine:
                         raise
                     mode = "http"
                     sent, received = await sync_http(client, self.docs, doc_id)
+            self.docs.synced(doc_id, version)
             report.documents += 1
             report.bytes_sent += sent
             report.bytes_received += received
@@ -184,8 +186,9 @@ class Engine:
         else:
             raise Refused(f"Opération en attente inconnue : {entry.kind}.")
 
-    async def _pull_document_list(self, client: httpx.AsyncClient) -> list[str]:
-        """Adopt documents shared with us; return the ids to sync (those the server knows)."""
+    async def _pull_document_list(self, client: httpx.AsyncClient) -> dict[str, int]:
+        """Adopt documents shared with us; return the server's version of each document it
+        knows and we may sync (not those still being created)."""
         listed = check(await client.get("/api/docs")).json()["documents"]
         creating = {e.target for e in outbox.pending(self.conn, outbox.DOC_CREATE)}
         deleting = {e.target for e in outbox.pending(self.conn, outbox.DOC_DELETE)}
@@ -199,7 +202,7 @@ class Engine:
             for doc in self.docs.all():
                 if doc.id not in known and not doc.pending:
                     self.docs.forget(doc.id)
-        return [item["id"] for item in listed if item["id"] not in creating]
+        return {item["id"]: int(item.get("version", -1)) for item in listed if item["id"] not in creating}
 
     # -- running ------------------------------------------------------------------------
 

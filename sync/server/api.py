@@ -54,10 +54,10 @@ async def me(request: Request) -> Response:
 
 
 async def list_documents(request: Request) -> Response:
-    """GET /api/docs: {"documents": [{"id", "role"}]} for the caller's documents."""
+    """GET /api/docs: {"documents": [{"id", "role", "version"}]} for the caller's documents."""
     svc, user = await authenticated(request)
     docs = await svc.store.list_documents(user)
-    return JSONResponse({"documents": [{"id": d, "role": r.value} for d, r in docs]})
+    return JSONResponse({"documents": [{"id": d, "role": r.value, "version": v} for d, r, v in docs]})
 
 
 async def put_document(request: Request) -> Response:

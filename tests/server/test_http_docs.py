@@ -15,7 +15,7 @@ def test_put_creates_with_the_client_id_then_replays(server: ServerThread) -> No
         assert r.status_code == 201 and r.json() == {"id": doc_id, "role": "owner"}
         r = c.put(f"/api/docs/{doc_id}")  # the outbox replays it after a lost response
         assert r.status_code == 200 and r.json() == {"id": doc_id, "role": "owner"}
-        assert {"id": doc_id, "role": "owner"} in c.get("/api/docs").json()["documents"]
+        assert {"id": doc_id, "role": "owner", "version": 0} in c.get("/api/docs").json()["documents"]
         members = c.get(f"/api/docs/{doc_id}/members").json()["members"]
         assert members == [{"username": owner, "role": "owner"}]
 

@@ -112,7 +112,7 @@ async def test_create_document_is_idempotent_and_owned(store: Store) -> None:
         await store.get_role("nope", "alice")
     with pytest.raises(UnknownUser):
         await store.create_document("doc-2", "nobody")
-    assert await store.list_documents("alice") == [("doc-1", Role.OWNER)]
+    assert await store.list_documents("alice") == [("doc-1", Role.OWNER, 0)]
     assert await store.list_documents("bob") == []
 
 
@@ -222,6 +222,26 @@ async def test_compact_replaces_snapshot_and_keeps_later_rows(store: Store) -> N
     assert text_of(stored.tail, stored.snapshot) == "conseil municipal" == str(doc.get("body", type=pycrdt.Text))
     with pytest.raises(UnknownDocument):
         await store.compact("missing", b"\x00\x00", 1)
+
+
+async def test_version_changes_with_content_only(store: Store) -> None:
+    await with_users(store, "alice", "bob")
+    await store.create_document("d", "alice")
+    _, updates = typing_updates("quorum")
+    [(_, _, empty)] = await store.list_documents("alice")
+    await store.append_updates("d", [updates[0]])
+    [(_, _, first)] = await store.list_documents("alice")
+    assert first != empty
+    await store.set_member("d", "bob", Role.READER)
+    assert await store.list_documents("bob") == [("d", Role.READER, first)]
+    last = await store.append_updates("d", updates[1:])
+    [(_, _, second)] = await store.list_documents("alice")
+    assert second not in (empty, first)
+    snapshot = pycrdt.Doc()
+    for u in updates:
+        snapshot.apply_update(u)
+    await store.compact("d", snapshot.get_update(), last)
+    assert await store.list_documents("alice") == [("d", Role.OWNER, second)]  # same content, same version
 
 
 async def test_reopen_keeps_everything(factory: StoreFactory, tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ def test_a_failed_migration_leaves_the_schema_unchanged(tmp_path: Path, monkeypa
     good = migrations.available()
     bad = (good[-1][0] + 1, "CREATE TABLE later (x INTEGER);\nTHIS IS NOT SQL;")
     monkeypatch.setattr(migrations, "available", lambda: [*good, bad])
-    with pytest.raises(MigrationFailed, match="schéma 2 a échoué"):
+    with pytest.raises(MigrationFailed, match=f"schéma {bad[0]} a échoué"):
         Vault.open(folder, lambda: PASSPHRASE)
     monkeypatch.setattr(migrations, "available", lambda: good)
     v = Vault.open(folder, lambda: PASSPHRASE)

@@ -316,3 +316,27 @@ def test_presence_reaches_the_other_client_and_leaves_with_it(tmp_path: Path) ->
                     assert await asyncio.wait_for(seen.get(), 5) == {}
 
     asyncio.run(scenario())
+
+
+def test_a_round_syncs_only_documents_that_changed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with world(tmp_path) as w:
+            a, b = DocStore(w.profiles["alice"].conn), DocStore(w.profiles["bob"].conn)
+            ea, eb = Engine(a.conn, w.transport), Engine(b.conn, w.transport)
+            ids = [a.create(f"Commission {n}") for n in range(3)]
+            share(a.conn, ids[1], "bob", "editor")
+            assert (await ea.sync_once()).documents == 3
+            await eb.sync_once()
+            # Our own pushes moved the server's versions: one more look, then nothing to do.
+            await ea.sync_once()
+            assert (await ea.sync_once()).documents == 0
+            ob = b.open(ids[1])
+            b.edit(ob, lambda o: insert_text(o, None, "Avis favorable."))
+            await eb.sync_once()
+            assert (await ea.sync_once()).documents == 1
+            assert a.open(ids[1]).text() == "Avis favorable."
+            od = a.open(ids[2])
+            a.edit(od, lambda o: insert_text(o, None, "Local"))
+            assert (await ea.sync_once()).documents == 1
+
+    asyncio.run(scenario())

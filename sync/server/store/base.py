@@ -134,8 +134,11 @@ class Store(ABC):
         """Return the members, sorted by name. Raises UnknownDocument."""
 
     @abstractmethod
-    async def list_documents(self, username: str) -> list[tuple[str, Role]]:
-        """Return (doc_id, role) for every document the user is a member of, sorted by id."""
+    async def list_documents(self, username: str) -> list[tuple[str, Role, int]]:
+        """Return (doc_id, role, version) for every document the user is a member of, sorted by
+        id. The version changes whenever the document's content changes (it is the id of its
+        newest stored update): clients skip the documents whose version they have already
+        synced."""
 
     @abstractmethod
     async def delete_document(self, doc_id: str) -> bool:

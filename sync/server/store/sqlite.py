@@ -240,14 +240,17 @@ class SqliteStore(Store):
             raise UnknownDocument(f"document inconnu : {doc_id}")
         return [Member(u, Role(r)) for u, r in rows]
 
-    async def list_documents(self, username: str) -> list[tuple[str, Role]]:
-        """See `Store.list_documents`."""
+    async def list_documents(self, username: str) -> list[tuple[str, Role, int]]:
+        """See `Store.list_documents`. Compaction keeps the newest update id in snapshot_upto."""
         rows = await self._read(
             lambda c: c.execute(
-                "SELECT doc_id, role FROM members WHERE username = ? ORDER BY doc_id", (username,)
+                "SELECT m.doc_id, m.role, max(d.snapshot_upto, "
+                "coalesce((SELECT max(u.id) FROM updates u WHERE u.doc_id = m.doc_id), 0)) "
+                "FROM members m JOIN documents d ON d.id = m.doc_id WHERE m.username = ? ORDER BY m.doc_id",
+                (username,),
             ).fetchall()
         )
-        return [(d, Role(r)) for d, r in rows]
+        return [(d, Role(r), int(v)) for d, r, v in rows]
 
     async def delete_document(self, doc_id: str) -> bool:
         """See `Store.delete_document`."""
