@@ -50,7 +50,3 @@ def install(lang: str) -> bool:
     _installed.append(ours)
     return True
 
-
-def tr(context: str, text: str) -> str:
-    """Translate `text` outside a QObject (the context names the catalogue's section)."""
-    return QCoreApplication.translate(context, text)

@@ -118,7 +118,7 @@ _DRAWINGS: dict[str, Draw] = {
     "align_left": _lines([FULL, SHORT, FULL, SHORT]),
     "align_center": _lines([FULL, (5.5, 14.5), FULL, (5.5, 14.5)]),
     "align_right": _lines([FULL, (8, 17), FULL, (8, 17)]),
-    "justify": _lines([FULL, FULL, FULL, FULL]),
+    "align_justify": _lines([FULL, FULL, FULL, FULL]),
     "link": _link,
     "undo": _arrow(back=True),
     "redo": _arrow(back=False),

@@ -156,14 +156,16 @@ class MainWindow(QMainWindow):
                                 self.tr("La nouvelle langue s'appliquera au prochain démarrage de Parvis."))
 
     def _show_shortcuts(self) -> None:
-        rows = [(self.tr("Nouveau document"), "Ctrl+N"), (self.tr("Nouveau procès-verbal"), "Ctrl+Maj+N"),
+        rows = [(self.tr("Nouveau document"), "Ctrl+N"), (self.tr("Nouveau procès-verbal"), "Ctrl+Shift+N"),
                 (self.tr("Rechercher"), "Ctrl+F"), (self.tr("Exporter"), "Ctrl+S"),
                 (self.tr("Synchroniser maintenant"), "F5"), (self.tr("Renommer"), "F2"),
-                (self.tr("Partager"), "Ctrl+Maj+P"), (self.tr("Fermer le document"), "Ctrl+W"),
+                (self.tr("Partager"), "Ctrl+Shift+P"), (self.tr("Fermer le document"), "Ctrl+W"),
                 (self.tr("Gras, italique, souligné"), "Ctrl+B, Ctrl+I, Ctrl+U"),
                 (self.tr("Titres 1 à 3, paragraphe"), "Ctrl+1, Ctrl+2, Ctrl+3, Ctrl+0"),
                 (self.tr("Annuler, rétablir"), "Ctrl+Z, Ctrl+Y")]
-        table = "".join(f"<tr><td>{label}</td><td>&nbsp;&nbsp;<b>{key}</b></td></tr>" for label, key in rows)
+        native = QKeySequence.SequenceFormat.NativeText  # "Maj" in French, "Shift" in English
+        table = "".join(f"<tr><td>{label}</td><td>&nbsp;&nbsp;<b>{QKeySequence(keys).toString(native)}</b></td></tr>"
+                        for label, keys in rows)
         QMessageBox.information(self, self.tr("Raccourcis clavier"), f"<table>{table}</table>")
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -46,7 +46,7 @@ def _error_label() -> QLabel:
     label = QLabel()
     label.setObjectName("error")
     label.setWordWrap(True)
-    label.setAccessibleName(label.tr("Message d'erreur"))
+    label.setAccessibleName(QCoreApplication.translate("WelcomeDialog", "Message d'erreur"))
     label.hide()
     return label
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -79,21 +80,28 @@ class ShareDialog(QDialog):
 
 def ask_title(parent: QWidget, current: str) -> str | None:
     """The new title, or None if cancelled or unchanged."""
-    title, ok = QInputDialog.getText(parent, parent.tr("Renommer le document"), parent.tr("Nouveau titre :"),
-                                     QLineEdit.EchoMode.Normal, current)
+    title, ok = QInputDialog.getText(
+        parent, QCoreApplication.translate("DocumentDialogs", "Renommer le document"),
+        QCoreApplication.translate("DocumentDialogs", "Nouveau titre :"), QLineEdit.EchoMode.Normal, current)
     title = title.strip()[:MAX_TITLE]
     return title if ok and title and title != current else None
 
 
 def confirm_delete(parent: QWidget, title: str, owner: bool) -> bool:
     """Ask before deleting; the text says whether others lose it too."""
-    box = QMessageBox(QMessageBox.Icon.Warning, parent.tr("Supprimer le document"),
-                      parent.tr("Supprimer « {0} » ?").format(title), parent=parent)
-    box.setInformativeText(
-        parent.tr("Le document sera supprimé pour toutes les personnes avec qui il est partagé.") if owner else
-        parent.tr("Vous quitterez ce document partagé ; les autres participants le gardent."))
-    delete = box.addButton(parent.tr("Supprimer"), QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton(parent.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+    box = QMessageBox(QMessageBox.Icon.Warning,
+                      QCoreApplication.translate("DocumentDialogs", "Supprimer le document"),
+                      QCoreApplication.translate("DocumentDialogs", "Supprimer « {0} » ?").format(title),
+                      parent=parent)
+    if owner:
+        box.setInformativeText(QCoreApplication.translate(
+            "DocumentDialogs", "Le document sera supprimé pour toutes les personnes avec qui il est partagé."))
+    else:
+        box.setInformativeText(QCoreApplication.translate(
+            "DocumentDialogs", "Vous quitterez ce document partagé ; les autres participants le gardent."))
+    delete = box.addButton(QCoreApplication.translate("DocumentDialogs", "Supprimer"),
+                           QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QCoreApplication.translate("DocumentDialogs", "Annuler"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(QMessageBox.StandardButton.NoButton)
     box.exec()
     return box.clickedButton() is delete

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QDateTime,
     QModelIndex,
     QPersistentModelIndex,
@@ -38,10 +39,10 @@ FILTERS = ("all", "mine", "shared", "pending")
 
 
 def when(iso_utc: str) -> str:
-    """'22/11/2026 à 14:52' in local time."""
+    """'22/11/2026 à 14:52' in local time (the format is translated)."""
     moment = QDateTime.fromString(iso_utc, Qt.DateFormat.ISODateWithMs)
     moment.setTimeZone(QTimeZone.utc())
-    return moment.toLocalTime().toString("dd/MM/yyyy à HH:mm")
+    return moment.toLocalTime().toString(QCoreApplication.translate("DocumentList", "dd/MM/yyyy 'à' HH:mm"))
 
 
 class _Delegate(QStyledItemDelegate):

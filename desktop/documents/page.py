@@ -26,8 +26,7 @@ from .dialogs import ShareDialog, ask_title, confirm_delete
 from .listpane import DocumentList
 from .tab import DocumentTab
 
-EXPORT_FILTERS = {".odt": "Texte OpenDocument (*.odt)", ".pdf": "PDF (*.pdf)", ".html": "Page web (*.html)",
-                  ".md": "Markdown (*.md)", ".txt": "Texte brut (*.txt)"}
+EXPORT_SUFFIXES = (".odt", ".pdf", ".html", ".md", ".txt")
 
 
 class DocumentsPage(QWidget):
@@ -298,12 +297,14 @@ class DocumentsPage(QWidget):
             self.open_document(doc_id)
             return
         name = (tab.title() or self.tr("document")).replace("/", "-")
+        filters = [self.tr("Texte OpenDocument (*.odt)"), self.tr("PDF (*.pdf)"), self.tr("Page web (*.html)"),
+                   self.tr("Markdown (*.md)"), self.tr("Texte brut (*.txt)")]
         path, chosen = QFileDialog.getSaveFileName(self, self.tr("Exporter le document"), str(Path.home() / name),
-                                                   ";;".join(EXPORT_FILTERS.values()))
+                                                   ";;".join(filters))
         if not path:
             return
-        suffix = next((ext for ext, label in EXPORT_FILTERS.items() if label == chosen), ".odt")
-        target = Path(path) if Path(path).suffix.lower() in EXPORT_FILTERS else Path(path + suffix)
+        suffix = EXPORT_SUFFIXES[filters.index(chosen)] if chosen in filters else ".odt"
+        target = Path(path) if Path(path).suffix.lower() in EXPORT_SUFFIXES else Path(path + suffix)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             export(OpenDoc(tab.doc_id, tab.doc, 0), target)

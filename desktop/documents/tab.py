@@ -17,7 +17,7 @@ PALETTE = ("#1565c0", "#2e7d32", "#ad1457", "#ef6c00", "#6a1b9a", "#00838f", "#5
 
 # Toolbar groups, by the editor's action names; a separator between groups.
 TOOLBAR = (("undo", "redo"), ("bold", "italic", "underline", "strike"),
-           ("bullets", "numbered"), ("align_left", "align_center", "align_right", "justify"), ("link",))
+           ("bullets", "numbered"), ("align_left", "align_center", "align_right", "align_justify"), ("link",))
 PAGE_WIDTH = 860  # pixels of the white page, margins included: about an A4 line at 100 %
 PAGE_MARGIN = 56
 
@@ -42,10 +42,7 @@ class DocumentTab(QWidget):
         self.editor = RichTextEditor(doc)
         self.editor.setAccessibleName(self.tr("Texte du document"))
         self.editor.setObjectName("page")
-        self.editor.document().setDocumentMargin(PAGE_MARGIN)
-        font = self.editor.document().defaultFont()
-        font.setPointSizeF(11.5)
-        self.editor.document().setDefaultFont(font)
+        self.editor.set_page(PAGE_MARGIN, 11.5)
         self.editor.installEventFilter(self)
         if role == "reader":
             self.editor.setReadOnly(True)

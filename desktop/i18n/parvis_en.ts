@@ -2,705 +2,809 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>DocumentDialogs</name>
+    <message>
+        <source>Renommer le document</source>
+        <translation>Rename document</translation>
+    </message>
+    <message>
+        <source>Nouveau titre :</source>
+        <translation>New title:</translation>
+    </message>
+    <message>
+        <source>Supprimer le document</source>
+        <translation>Delete document</translation>
+    </message>
+    <message>
+        <source>Supprimer « {0} » ?</source>
+        <translation>Delete “{0}”?</translation>
+    </message>
+    <message>
+        <source>Le document sera supprimé pour toutes les personnes avec qui il est partagé.</source>
+        <translation>The document will be deleted for everyone it is shared with.</translation>
+    </message>
+    <message>
+        <source>Vous quitterez ce document partagé ; les autres participants le gardent.</source>
+        <translation>You will leave this shared document; the other participants keep it.</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
     <name>DocumentList</name>
     <message>
         <source>Rechercher dans les documents…</source>
-        <translation type="unfinished"></translation>
+        <translation>Search documents…</translation>
     </message>
     <message>
         <source>Rechercher dans les documents</source>
-        <translation type="unfinished"></translation>
+        <translation>Search documents</translation>
     </message>
     <message>
         <source>Filtrer les documents</source>
-        <translation type="unfinished"></translation>
+        <translation>Filter documents</translation>
     </message>
     <message>
         <source>Tous les documents</source>
-        <translation type="unfinished"></translation>
+        <translation>All documents</translation>
     </message>
     <message>
         <source>Mes documents</source>
-        <translation type="unfinished"></translation>
+        <translation>My documents</translation>
     </message>
     <message>
         <source>Partagés avec moi</source>
-        <translation type="unfinished"></translation>
+        <translation>Shared with me</translation>
     </message>
     <message>
         <source>En attente d&apos;envoi</source>
-        <translation type="unfinished"></translation>
+        <translation>Waiting to be sent</translation>
     </message>
     <message>
-        <source>Titre</source>
-        <translation type="unfinished"></translation>
+        <source>Modifié le {0}</source>
+        <translation>Modified {0}</translation>
     </message>
     <message>
-        <source>Modifié le</source>
-        <translation type="unfinished"></translation>
+        <source>Synchronisé</source>
+        <translation>Synced</translation>
     </message>
     <message>
-        <source>Accès</source>
-        <translation type="unfinished"></translation>
+        <source>1 modification à envoyer</source>
+        <translation>1 change to send</translation>
     </message>
     <message>
-        <source>État</source>
-        <translation type="unfinished"></translation>
+        <source>{0} modifications à envoyer</source>
+        <translation>{0} changes to send</translation>
     </message>
     <message>
         <source>Liste des documents</source>
-        <translation type="unfinished"></translation>
+        <translation>Document list</translation>
+    </message>
+    <message>
+        <source>dd/MM/yyyy &apos;à&apos; HH:mm</source>
+        <translation>dd/MM/yyyy &apos;at&apos; HH:mm</translation>
     </message>
     <message>
         <source>&lt;h3&gt;Aucun document pour l&apos;instant&lt;/h3&gt;&lt;p&gt;Créez un document, ou un procès-verbal prêt à remplir.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;h3&gt;No documents yet&lt;/h3&gt;&lt;p&gt;Create a document, or a set of minutes ready to fill in.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Nouveau document</source>
-        <translation type="unfinished"></translation>
+        <translation>New document</translation>
     </message>
     <message>
         <source>Nouveau procès-verbal</source>
-        <translation type="unfinished"></translation>
+        <translation>New minutes</translation>
     </message>
     <message>
         <source>Aucun document ne correspond.</source>
-        <translation type="unfinished"></translation>
+        <translation>No matching documents.</translation>
     </message>
     <message>
         <source>Propriétaire</source>
-        <translation type="unfinished"></translation>
+        <translation>Owner</translation>
     </message>
     <message>
         <source>Modification</source>
-        <translation type="unfinished"></translation>
+        <translation>Can edit</translation>
     </message>
     <message>
         <source>Lecture seule</source>
-        <translation type="unfinished"></translation>
+        <translation>Read only</translation>
     </message>
     <message>
         <source>(sans titre)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{0} en attente</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>À jour</source>
-        <translation type="unfinished"></translation>
+        <translation>(untitled)</translation>
     </message>
 </context>
 <context>
     <name>DocumentTab</name>
     <message>
         <source>Texte du document</source>
-        <translation type="unfinished"></translation>
+        <translation>Document text</translation>
     </message>
     <message>
         <source>Mise en forme</source>
-        <translation type="unfinished"></translation>
+        <translation>Formatting</translation>
     </message>
     <message>
         <source>Barre de mise en forme</source>
-        <translation type="unfinished"></translation>
+        <translation>Formatting toolbar</translation>
+    </message>
+    <message>
+        <source>Autres outils de mise en forme</source>
+        <translation>More formatting tools</translation>
     </message>
     <message>
         <source>Personnes présentes dans le document</source>
-        <translation type="unfinished"></translation>
+        <translation>People in this document</translation>
     </message>
     <message>
         <source>Lecture seule</source>
-        <translation type="unfinished"></translation>
+        <translation>Read only</translation>
     </message>
     <message>
         <source>Style de paragraphe</source>
-        <translation type="unfinished"></translation>
+        <translation>Paragraph style</translation>
     </message>
     <message>
         <source>Paragraphe</source>
-        <translation type="unfinished"></translation>
+        <translation>Paragraph</translation>
     </message>
     <message>
         <source>Titre 1</source>
-        <translation type="unfinished"></translation>
+        <translation>Heading 1</translation>
     </message>
     <message>
         <source>Titre 2</source>
-        <translation type="unfinished"></translation>
+        <translation>Heading 2</translation>
     </message>
     <message>
         <source>Titre 3</source>
-        <translation type="unfinished"></translation>
+        <translation>Heading 3</translation>
     </message>
     <message>
         <source>Aussi dans ce document : {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>Also in this document: {0}</translation>
     </message>
 </context>
 <context>
     <name>DocumentsPage</name>
     <message>
         <source>Documents ouverts</source>
-        <translation type="unfinished"></translation>
+        <translation>Open documents</translation>
     </message>
     <message>
         <source>&lt;p&gt;Ouvrez un document dans la liste, ou créez-en un (Ctrl+N).&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;Open a document from the list, or create one (Ctrl+N).&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Nouveau document</source>
-        <translation type="unfinished"></translation>
+        <translation>New document</translation>
     </message>
     <message>
         <source>Nouveau procès-verbal</source>
-        <translation type="unfinished"></translation>
+        <translation>New minutes</translation>
     </message>
     <message>
         <source>Exporter…</source>
-        <translation type="unfinished"></translation>
+        <translation>Export…</translation>
     </message>
     <message>
         <source>Fermer le document</source>
-        <translation type="unfinished"></translation>
+        <translation>Close document</translation>
     </message>
     <message>
         <source>Rechercher</source>
-        <translation type="unfinished"></translation>
+        <translation>Search</translation>
     </message>
     <message>
         <source>Renommer…</source>
-        <translation type="unfinished"></translation>
+        <translation>Rename…</translation>
     </message>
     <message>
         <source>Partager…</source>
-        <translation type="unfinished"></translation>
+        <translation>Share…</translation>
     </message>
     <message>
         <source>Supprimer…</source>
-        <translation type="unfinished"></translation>
+        <translation>Delete…</translation>
     </message>
     <message>
         <source>Sans titre</source>
-        <translation type="unfinished"></translation>
+        <translation>Untitled</translation>
     </message>
     <message>
         <source>Moi</source>
-        <translation type="unfinished"></translation>
+        <translation>Me</translation>
     </message>
     <message>
         <source>(sans titre)</source>
-        <translation type="unfinished"></translation>
+        <translation>(untitled)</translation>
     </message>
     <message>
         <source>Partage avec {0} en cours d&apos;envoi.</source>
-        <translation type="unfinished"></translation>
+        <translation>Share with {0} is being sent.</translation>
     </message>
     <message>
         <source>document</source>
-        <translation type="unfinished"></translation>
+        <translation>document</translation>
+    </message>
+    <message>
+        <source>Texte OpenDocument (*.odt)</source>
+        <translation>OpenDocument Text (*.odt)</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Page web (*.html)</source>
+        <translation>Web page (*.html)</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <source>Texte brut (*.txt)</source>
+        <translation>Plain text (*.txt)</translation>
     </message>
     <message>
         <source>Exporter le document</source>
-        <translation type="unfinished"></translation>
+        <translation>Export document</translation>
     </message>
     <message>
         <source>Exporté vers {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>Exported to {0}</translation>
     </message>
     <message>
         <source>Parvis</source>
-        <translation type="unfinished"></translation>
+        <translation>Parvis</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
         <source>Parvis</source>
-        <translation type="unfinished"></translation>
+        <translation>Parvis</translation>
     </message>
     <message>
         <source>Modules</source>
-        <translation type="unfinished"></translation>
+        <translation>Modules</translation>
     </message>
     <message>
         <source>Documents</source>
-        <translation type="unfinished"></translation>
+        <translation>Documents</translation>
     </message>
     <message>
         <source>Nombre de mots et de caractères</source>
-        <translation type="unfinished"></translation>
+        <translation>Word and character count</translation>
     </message>
     <message>
         <source>&amp;Fichier</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;File</translation>
     </message>
     <message>
         <source>Quitter</source>
-        <translation type="unfinished"></translation>
+        <translation>Quit</translation>
     </message>
     <message>
         <source>&amp;Édition</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Edit</translation>
     </message>
     <message>
         <source>&amp;Synchronisation</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Sync</translation>
     </message>
     <message>
         <source>Synchroniser maintenant</source>
-        <translation type="unfinished"></translation>
+        <translation>Sync now</translation>
     </message>
     <message>
         <source>&amp;Affichage</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;View</translation>
     </message>
     <message>
         <source>Langue</source>
-        <translation type="unfinished"></translation>
+        <translation>Language</translation>
     </message>
     <message>
         <source>&amp;Aide</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Help</translation>
     </message>
     <message>
         <source>Raccourcis clavier</source>
-        <translation type="unfinished"></translation>
+        <translation>Keyboard shortcuts</translation>
     </message>
     <message>
         <source>À propos de Parvis</source>
-        <translation type="unfinished"></translation>
+        <translation>About Parvis</translation>
     </message>
     <message>
         <source>&lt;b&gt;Parvis&lt;/b&gt;&lt;br&gt;Suite bureautique hors ligne d&apos;abord pour les collectivités.&lt;br&gt;Vos données sont chiffrées sur cet ordinateur.</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Parvis&lt;/b&gt;&lt;br&gt;Offline-first office suite for local authorities.&lt;br&gt;Your data is encrypted on this computer.</translation>
     </message>
     <message>
         <source>{0} mots · {1} caractères</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} words · {1} characters</translation>
     </message>
     <message>
         <source>La nouvelle langue s&apos;appliquera au prochain démarrage de Parvis.</source>
-        <translation type="unfinished"></translation>
+        <translation>The new language will apply the next time Parvis starts.</translation>
     </message>
     <message>
         <source>Nouveau document</source>
-        <translation type="unfinished"></translation>
+        <translation>New document</translation>
     </message>
     <message>
         <source>Nouveau procès-verbal</source>
-        <translation type="unfinished"></translation>
+        <translation>New minutes</translation>
     </message>
     <message>
         <source>Rechercher</source>
-        <translation type="unfinished"></translation>
+        <translation>Search</translation>
     </message>
     <message>
         <source>Exporter</source>
-        <translation type="unfinished"></translation>
+        <translation>Export</translation>
     </message>
     <message>
         <source>Renommer</source>
-        <translation type="unfinished"></translation>
+        <translation>Rename</translation>
     </message>
     <message>
         <source>Partager</source>
-        <translation type="unfinished"></translation>
+        <translation>Share</translation>
     </message>
     <message>
         <source>Fermer le document</source>
-        <translation type="unfinished"></translation>
+        <translation>Close document</translation>
     </message>
     <message>
         <source>Gras, italique, souligné</source>
-        <translation type="unfinished"></translation>
+        <translation>Bold, italic, underline</translation>
     </message>
     <message>
         <source>Titres 1 à 3, paragraphe</source>
-        <translation type="unfinished"></translation>
+        <translation>Headings 1 to 3, paragraph</translation>
     </message>
     <message>
         <source>Annuler, rétablir</source>
-        <translation type="unfinished"></translation>
+        <translation>Undo, redo</translation>
+    </message>
+</context>
+<context>
+    <name>RichTextEditor</name>
+    <message>
+        <source>Texte du document</source>
+        <translation>Document text</translation>
+    </message>
+    <message>
+        <source>Éditeur de texte enrichi, modifiable à plusieurs</source>
+        <translation>Collaborative rich text editor</translation>
+    </message>
+    <message>
+        <source>Gras</source>
+        <translation>Bold</translation>
+    </message>
+    <message>
+        <source>Italique</source>
+        <translation>Italic</translation>
+    </message>
+    <message>
+        <source>Souligné</source>
+        <translation>Underline</translation>
+    </message>
+    <message>
+        <source>Barré</source>
+        <translation>Strikethrough</translation>
+    </message>
+    <message>
+        <source>Titre 1</source>
+        <translation>Heading 1</translation>
+    </message>
+    <message>
+        <source>Titre 2</source>
+        <translation>Heading 2</translation>
+    </message>
+    <message>
+        <source>Titre 3</source>
+        <translation>Heading 3</translation>
+    </message>
+    <message>
+        <source>Paragraphe normal</source>
+        <translation>Normal paragraph</translation>
+    </message>
+    <message>
+        <source>Liste à puces</source>
+        <translation>Bulleted list</translation>
+    </message>
+    <message>
+        <source>Liste numérotée</source>
+        <translation>Numbered list</translation>
+    </message>
+    <message>
+        <source>Aligner à gauche</source>
+        <translation>Align left</translation>
+    </message>
+    <message>
+        <source>Centrer</source>
+        <translation>Centre</translation>
+    </message>
+    <message>
+        <source>Aligner à droite</source>
+        <translation>Align right</translation>
+    </message>
+    <message>
+        <source>Justifier</source>
+        <translation>Justify</translation>
+    </message>
+    <message>
+        <source>Lien…</source>
+        <translation>Link…</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Undo</translation>
+    </message>
+    <message>
+        <source>Rétablir</source>
+        <translation>Redo</translation>
+    </message>
+    <message>
+        <source>Lien</source>
+        <translation>Link</translation>
+    </message>
+    <message>
+        <source>Adresse du lien (vide pour retirer le lien) :</source>
+        <translation>Link address (leave empty to remove the link):</translation>
     </message>
 </context>
 <context>
     <name>ShareDialog</name>
     <message>
         <source>Partager « {0} »</source>
-        <translation type="unfinished"></translation>
+        <translation>Share “{0}”</translation>
     </message>
     <message>
         <source>Partage du document</source>
-        <translation type="unfinished"></translation>
+        <translation>Document sharing</translation>
     </message>
     <message>
         <source>identifiant, par exemple m.dupre</source>
-        <translation type="unfinished"></translation>
+        <translation>username, e.g. m.dupre</translation>
     </message>
     <message>
         <source>Identifiant de la personne</source>
-        <translation type="unfinished"></translation>
+        <translation>Person&apos;s username</translation>
     </message>
     <message>
         <source>Rôle</source>
-        <translation type="unfinished"></translation>
+        <translation>Role</translation>
     </message>
     <message>
         <source>Peut modifier</source>
-        <translation type="unfinished"></translation>
+        <translation>Can edit</translation>
     </message>
     <message>
         <source>Lecture seule</source>
-        <translation type="unfinished"></translation>
+        <translation>Read only</translation>
     </message>
     <message>
         <source>Propriétaire</source>
-        <translation type="unfinished"></translation>
+        <translation>Owner</translation>
     </message>
     <message>
         <source>Le partage part à la prochaine synchronisation ; hors ligne, il attend le retour du réseau.</source>
-        <translation type="unfinished"></translation>
+        <translation>The share is sent at the next sync; while offline, it waits until the network is back.</translation>
     </message>
     <message>
         <source>Ce profil travaille sans serveur : pour partager, connectez-le au serveur de la collectivité.</source>
-        <translation type="unfinished"></translation>
+        <translation>This profile works without a server: to share, connect it to your local authority&apos;s server.</translation>
     </message>
     <message>
         <source>Partager avec :</source>
-        <translation type="unfinished"></translation>
+        <translation>Share with:</translation>
     </message>
     <message>
         <source>Rôle :</source>
-        <translation type="unfinished"></translation>
+        <translation>Role:</translation>
     </message>
     <message>
         <source>Partager</source>
-        <translation type="unfinished"></translation>
+        <translation>Share</translation>
     </message>
     <message>
         <source>Annuler</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel</translation>
     </message>
     <message>
         <source>Indiquez l&apos;identifiant de la personne.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter the person&apos;s username.</translation>
     </message>
 </context>
 <context>
     <name>SyncIndicator</name>
     <message>
         <source>Voyant de synchronisation</source>
-        <translation type="unfinished"></translation>
+        <translation>Sync status light</translation>
     </message>
     <message>
         <source>État de la synchronisation</source>
-        <translation type="unfinished"></translation>
+        <translation>Sync status</translation>
     </message>
     <message>
         <source>Modifications en attente</source>
-        <translation type="unfinished"></translation>
+        <translation>Pending changes</translation>
     </message>
     <message>
         <source>Dernière erreur de synchronisation</source>
-        <translation type="unfinished"></translation>
+        <translation>Last sync error</translation>
     </message>
     <message>
         <source>Synchroniser maintenant</source>
-        <translation type="unfinished"></translation>
+        <translation>Sync now</translation>
     </message>
     <message>
         <source>Synchroniser maintenant (F5)</source>
-        <translation type="unfinished"></translation>
+        <translation>Sync now (F5)</translation>
     </message>
     <message>
         <source>Sur cet ordinateur uniquement</source>
-        <translation type="unfinished"></translation>
+        <translation>On this computer only</translation>
     </message>
     <message>
         <source>Synchronisation…</source>
-        <translation type="unfinished"></translation>
+        <translation>Syncing…</translation>
     </message>
     <message>
         <source>En ligne</source>
-        <translation type="unfinished"></translation>
+        <translation>Online</translation>
     </message>
     <message>
         <source>Connexion…</source>
-        <translation type="unfinished"></translation>
+        <translation>Connecting…</translation>
     </message>
     <message>
         <source>Hors ligne</source>
-        <translation type="unfinished"></translation>
+        <translation>Offline</translation>
     </message>
     <message>
         <source>Dernière synchronisation à {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>Last synced at {0}</translation>
     </message>
     <message>
         <source>1 modification en attente</source>
-        <translation type="unfinished"></translation>
+        <translation>1 pending change</translation>
     </message>
     <message>
         <source>{0} modifications en attente</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} pending changes</translation>
     </message>
     <message>
         <source>Tout est envoyé</source>
-        <translation type="unfinished"></translation>
+        <translation>All changes sent</translation>
     </message>
 </context>
 <context>
     <name>UnlockDialog</name>
     <message>
         <source>La phrase de passe de PARVIS_PASSPHRASE est incorrecte.</source>
-        <translation type="unfinished"></translation>
+        <translation>The passphrase in PARVIS_PASSPHRASE is incorrect.</translation>
     </message>
     <message>
         <source>Déverrouiller Parvis</source>
-        <translation type="unfinished"></translation>
+        <translation>Unlock Parvis</translation>
     </message>
     <message>
         <source>Déverrouillage du profil</source>
-        <translation type="unfinished"></translation>
+        <translation>Profile unlock</translation>
     </message>
     <message>
         <source>&lt;h3&gt;Déverrouiller votre profil&lt;/h3&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;h3&gt;Unlock your profile&lt;/h3&gt;</translation>
     </message>
     <message>
         <source>Profil : {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>Profile: {0}</translation>
     </message>
     <message>
         <source>Phrase de passe</source>
-        <translation type="unfinished"></translation>
+        <translation>Passphrase</translation>
     </message>
     <message>
         <source>Déverrouiller</source>
-        <translation type="unfinished"></translation>
+        <translation>Unlock</translation>
     </message>
     <message>
         <source>Quitter</source>
-        <translation type="unfinished"></translation>
+        <translation>Quit</translation>
     </message>
     <message>
         <source>Phrase de passe :</source>
-        <translation type="unfinished"></translation>
+        <translation>Passphrase:</translation>
     </message>
     <message>
         <source>Phrase de passe incorrecte. Vérifiez la saisie (majuscules, disposition du clavier) et réessayez.</source>
-        <translation type="unfinished"></translation>
+        <translation>Incorrect passphrase. Check what you typed (Caps Lock, keyboard layout) and try again.</translation>
     </message>
 </context>
 <context>
     <name>WelcomeDialog</name>
     <message>
+        <source>Message d&apos;erreur</source>
+        <translation>Error message</translation>
+    </message>
+    <message>
         <source>Bienvenue dans Parvis</source>
-        <translation type="unfinished"></translation>
+        <translation>Welcome to Parvis</translation>
     </message>
     <message>
         <source>Création du profil</source>
-        <translation type="unfinished"></translation>
+        <translation>Profile setup</translation>
     </message>
     <message>
         <source>&lt;h2&gt;Bienvenue dans Parvis&lt;/h2&gt;&lt;p&gt;Vos documents sont chiffrés sur cet ordinateur et restent disponibles sans réseau. Choisissez comment protéger votre profil et comment travailler.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;h2&gt;Welcome to Parvis&lt;/h2&gt;&lt;p&gt;Your documents are encrypted on this computer and remain available without a network. Choose how to protect your profile and how you want to work.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Protection du profil</source>
-        <translation type="unfinished"></translation>
+        <translation>Profile protection</translation>
     </message>
     <message>
         <source>Trousseau du système (recommandé)</source>
-        <translation type="unfinished"></translation>
+        <translation>System keyring (recommended)</translation>
     </message>
     <message>
         <source>Phrase de passe</source>
-        <translation type="unfinished"></translation>
+        <translation>Passphrase</translation>
     </message>
     <message>
         <source>Protéger par le trousseau du système</source>
-        <translation type="unfinished"></translation>
+        <translation>Protect with the system keyring</translation>
     </message>
     <message>
         <source>Protéger par une phrase de passe</source>
-        <translation type="unfinished"></translation>
+        <translation>Protect with a passphrase</translation>
     </message>
     <message>
         <source>Confirmation de la phrase de passe</source>
-        <translation type="unfinished"></translation>
+        <translation>Passphrase confirmation</translation>
     </message>
     <message>
         <source>Au moins 8 caractères. Sans elle, vos données sont illisibles : conservez-la en lieu sûr.</source>
-        <translation type="unfinished"></translation>
+        <translation>At least 8 characters. Without it your data cannot be read: keep it somewhere safe.</translation>
     </message>
     <message>
         <source>Phrase de passe :</source>
-        <translation type="unfinished"></translation>
+        <translation>Passphrase:</translation>
     </message>
     <message>
         <source>Confirmation :</source>
-        <translation type="unfinished"></translation>
+        <translation>Confirm:</translation>
     </message>
     <message>
         <source>Trousseau du système (indisponible sur cet ordinateur)</source>
-        <translation type="unfinished"></translation>
+        <translation>System keyring (not available on this computer)</translation>
     </message>
     <message>
         <source>Mode de travail</source>
-        <translation type="unfinished"></translation>
+        <translation>Way of working</translation>
     </message>
     <message>
         <source>Sur cet ordinateur uniquement, sans serveur</source>
-        <translation type="unfinished"></translation>
+        <translation>On this computer only, without a server</translation>
     </message>
     <message>
         <source>Avec le serveur de la collectivité</source>
-        <translation type="unfinished"></translation>
+        <translation>With your local authority&apos;s server</translation>
     </message>
     <message>
         <source>facultatif : PKI interne</source>
-        <translation type="unfinished"></translation>
+        <translation>optional: internal PKI</translation>
     </message>
     <message>
         <source>Parcourir…</source>
-        <translation type="unfinished"></translation>
+        <translation>Browse…</translation>
     </message>
     <message>
         <source>Choisir le certificat de l&apos;autorité</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose the CA certificate</translation>
     </message>
     <message>
         <source>Travailler sans serveur</source>
-        <translation type="unfinished"></translation>
+        <translation>Work without a server</translation>
     </message>
     <message>
         <source>Se connecter au serveur</source>
-        <translation type="unfinished"></translation>
+        <translation>Connect to the server</translation>
     </message>
     <message>
         <source>Adresse du serveur</source>
-        <translation type="unfinished"></translation>
+        <translation>Server address</translation>
     </message>
     <message>
         <source>Identifiant</source>
-        <translation type="unfinished"></translation>
+        <translation>Username</translation>
     </message>
     <message>
         <source>Mot de passe</source>
-        <translation type="unfinished"></translation>
+        <translation>Password</translation>
     </message>
     <message>
         <source>Certificat de l&apos;autorité interne</source>
-        <translation type="unfinished"></translation>
+        <translation>Internal CA certificate</translation>
     </message>
     <message>
         <source>Adresse :</source>
-        <translation type="unfinished"></translation>
+        <translation>Address:</translation>
     </message>
     <message>
         <source>Identifiant :</source>
-        <translation type="unfinished"></translation>
+        <translation>Username:</translation>
     </message>
     <message>
         <source>Mot de passe :</source>
-        <translation type="unfinished"></translation>
+        <translation>Password:</translation>
     </message>
     <message>
         <source>Certificat :</source>
-        <translation type="unfinished"></translation>
+        <translation>Certificate:</translation>
     </message>
     <message>
         <source>Créer le profil</source>
-        <translation type="unfinished"></translation>
+        <translation>Create profile</translation>
     </message>
     <message>
         <source>Quitter</source>
-        <translation type="unfinished"></translation>
+        <translation>Quit</translation>
     </message>
     <message>
         <source>Quitter Parvis</source>
-        <translation type="unfinished"></translation>
+        <translation>Quit Parvis</translation>
     </message>
     <message>
         <source>Continuer</source>
-        <translation type="unfinished"></translation>
+        <translation>Continue</translation>
     </message>
     <message>
         <source>Certificat de l&apos;autorité</source>
-        <translation type="unfinished"></translation>
+        <translation>CA certificate</translation>
     </message>
     <message>
         <source>Certificats (*.pem *.crt *.cer);;Tous les fichiers (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>Certificates (*.pem *.crt *.cer);;All files (*)</translation>
     </message>
     <message>
         <source>La phrase de passe doit compter au moins 8 caractères.</source>
-        <translation type="unfinished"></translation>
+        <translation>The passphrase must be at least 8 characters long.</translation>
     </message>
     <message>
         <source>Les deux phrases de passe diffèrent.</source>
-        <translation type="unfinished"></translation>
+        <translation>The two passphrases do not match.</translation>
     </message>
     <message>
         <source>L&apos;adresse du serveur commence par https:// (par exemple https://parvis.mairie.fr).</source>
-        <translation type="unfinished"></translation>
+        <translation>The server address must start with https:// (for example https://parvis.mairie.fr).</translation>
     </message>
     <message>
         <source>Indiquez votre identifiant et votre mot de passe sur le serveur.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter your username and password for the server.</translation>
     </message>
     <message>
         <source>Le fichier du certificat est introuvable.</source>
-        <translation type="unfinished"></translation>
+        <translation>The certificate file cannot be found.</translation>
     </message>
     <message>
         <source>Le profil est créé, mais la connexion a échoué : {0} Corrigez puis réessayez, ou continuez sans serveur.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>label</name>
-    <message>
-        <source>Message d&apos;erreur</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>parent</name>
-    <message>
-        <source>Renommer le document</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Nouveau titre :</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Supprimer le document</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Supprimer « {0} » ?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Le document sera supprimé pour toutes les personnes avec qui il est partagé.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Vous quitterez ce document partagé ; les autres participants le gardent.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Supprimer</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Annuler</source>
-        <translation type="unfinished"></translation>
+        <translation>The profile has been created, but the connection failed: {0} Correct this and try again, or continue without a server.</translation>
     </message>
 </context>
 </TS>
