@@ -3,6 +3,9 @@ rename, search, filter, delete, and what is stored underneath."""
 
 from __future__ import annotations
 
+import zipfile
+from pathlib import Path
+
 import pytest
 from pycrdt import Text
 from PySide6.QtGui import QKeySequence
@@ -144,3 +147,22 @@ def test_a_reader_cannot_type(qtbot: QtBot, open_window: Opener) -> None:
     assert reader.editor.isReadOnly()
     assert str(reader.doc.get("body", type=Text)) == ""
     assert reader.editor.toPlainText() == ""
+
+
+def test_export_from_the_app_writes_an_odt_that_round_trips(qtbot: QtBot, open_window: Opener, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    window = open_window("secretaire")
+    window.documents.commands["minutes"].trigger()
+    only_tab(qtbot, window)
+    target = tmp_path / "pv"
+    # The save dialog: the user types a name without extension and keeps the first type (ODT).
+    monkeypatch.setattr(page_module.QFileDialog, "getSaveFileName",
+                        lambda *args: (str(target), args[3].split(";;")[0]))
+    messages: list[str] = []
+    window.documents.message.connect(messages.append)
+    window.documents.commands["export"].trigger()
+    written = tmp_path / "pv.odt"
+    assert written.exists() and messages == [f"Exporté vers {written}"]
+    with zipfile.ZipFile(written) as odt:
+        content = odt.read("content.xml").decode()
+    assert "Secrétaire de séance" in content and "text:outline-level" in content

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from desktop.documents import actions
 from storage import outbox
 from tests.e2e.servers import add_user, start_server
+from tests.storage.test_no_plaintext import leaks
 
 from .conftest import Opener, connection, idle, only_tab, type_text
 
@@ -91,5 +92,9 @@ def test_live_typing_cursors_and_offline_convergence(qtbot: QtBot, open_window: 
         assert _body(tab_a).count("Séance ouverte à 18 h 😀") == 1
         qtbot.waitUntil(lambda: outbox.counts(connection(a)) == {} and outbox.counts(connection(b)) == {},
                         timeout=20_000)
+        # Nothing typed, and no password, in clear anywhere in the profile folders.
+        for name in ("alice", "bob"):
+            assert leaks(tmp_path / name, ["Sainte-Cécile", "Séance ouverte", "[Alice]", "mdp-alice",
+                                           "mdp-bob", "Procès-verbal"]) == []
     finally:
         server.stop()
