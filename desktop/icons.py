@@ -107,6 +107,11 @@ def _page(p: QPainter) -> None:
         p.drawLine(QPointF(7.5, y), QPointF(13.5, y))
 
 
+def _close(p: QPainter) -> None:
+    p.drawLine(QPointF(6, 6), QPointF(14, 14))
+    p.drawLine(QPointF(14, 6), QPointF(6, 14))
+
+
 FULL, SHORT = (3.0, 17.0), (3.0, 12.0)
 _DRAWINGS: dict[str, Draw] = {
     "bold": _letter("B", bold=True),
@@ -123,6 +128,7 @@ _DRAWINGS: dict[str, Draw] = {
     "undo": _arrow(back=True),
     "redo": _arrow(back=False),
     "documents": _page,
+    "close": _close,
 }
 
 

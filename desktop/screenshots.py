@@ -43,7 +43,7 @@ def wait_until(check: Callable[[], bool], timeout: float = 15.0) -> None:
 
 
 def save(widget: QWidget, folder: Path, name: str) -> Path:
-    QTest.qWait(150)
+    QTest.qWait(400)  # the word count is debounced
     QApplication.processEvents()
     path = folder / f"{name}.png"
     widget.grab().save(str(path))

@@ -54,6 +54,9 @@ def _error_label() -> QLabel:
 def _show(label: QLabel, text: str | None) -> None:
     label.setText(text or "")
     label.setVisible(bool(text))
+    window = label.window()
+    if window is not None:
+        window.adjustSize()  # room for the message, however many lines it takes
 
 
 class _BusyCursor:

@@ -194,10 +194,11 @@ class DocumentList(QWidget):
 
     def detail(self, info: DocInfo) -> str:
         """The grey line under a title: when, access, and (with a server) what waits."""
-        parts = [self.tr("Modifié le {0}").format(when(info.updated_at)), self.roles.get(info.role, info.role)]
+        parts = [self.tr("Modifié le {0}").format(when(info.updated_at))]
+        if info.role != "owner":  # one's own documents are the rule; say only when shared with us
+            parts.append(self.tr("Partagé, {0}").format(self.roles.get(info.role, info.role).lower()))
         if self.has_account:
-            parts.append(self.tr("Synchronisé") if not info.pending else self.tr("1 modification à envoyer")
-                         if info.pending == 1 else self.tr("{0} modifications à envoyer").format(info.pending))
+            parts.append(self.tr("synchronisé") if not info.pending else self.tr("à envoyer"))
         return " · ".join(parts)
 
     def set_matches(self, text: str, ids: set[str]) -> None:

@@ -12,18 +12,30 @@ from typing import Any
 
 from pycrdt import Doc
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QSplitter, QStackedWidget, QTabBar, QTabWidget, QWidget
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTabBar,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from editors.export import export
 from storage.docs import DocInfo, OpenDoc
 from storage.errors import ParvisError
 
+from ..icons import icon
 from ..ops import Changes, Ops
 from ..syncbridge import SyncBridge
 from . import actions
 from .dialogs import ShareDialog, ask_title, confirm_delete
-from .listpane import DocumentList
+from .listpane import INFO_ROLE, DocumentList
 from .tab import DocumentTab
 
 EXPORT_SUFFIXES = (".odt", ".pdf", ".html", ".md", ".txt")
@@ -46,10 +58,8 @@ class DocumentsPage(QWidget):
         self.list.has_account = identity.user is not None
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(self.tr("Documents ouverts"))
-        self.tabs.setTabsClosable(True)
         self.tabs.setMovable(True)
         self.tabs.setDocumentMode(True)
-        self.tabs.tabCloseRequested.connect(lambda i: self.close_document(self.tabs.widget(i)))
         self.tabs.currentChanged.connect(self._current_changed)
         self.placeholder = QLabel(self.tr("<p>Ouvrez un document dans la liste, ou créez-en un (Ctrl+N).</p>"))
         self.placeholder.setObjectName("emptyState")
@@ -63,8 +73,6 @@ class DocumentsPage(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([360, 840])
         splitter.setChildrenCollapsible(False)
-        from PySide6.QtWidgets import QVBoxLayout
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
         layout.addWidget(splitter)
@@ -183,9 +191,13 @@ class DocumentsPage(QWidget):
         self.tabs_by_id[doc_id] = tab
         index = self.tabs.addTab(tab, loaded.title or self.tr("(sans titre)"))
         self.tabs.setTabToolTip(index, loaded.title)
-        close = self.tabs.tabBar().tabButton(index, QTabBar.ButtonPosition.RightSide)
-        if close is not None:
-            close.setAccessibleName(self.tr("Fermer le document"))
+        close = QToolButton()
+        close.setIcon(icon("close", QColor("#666666")))
+        close.setAutoRaise(True)
+        close.setToolTip(self.tr("Fermer le document (Ctrl+W)"))
+        close.setAccessibleName(self.tr("Fermer le document"))
+        close.clicked.connect(lambda: self.close_document(tab))
+        self.tabs.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, close)
         self.tabs.setCurrentIndex(index)
         self.right.setCurrentWidget(self.tabs)
         self.bridge.open_document(doc_id, bytes(doc.get_state()))
@@ -284,8 +296,6 @@ class DocumentsPage(QWidget):
                      on_error=self._error, changes=actions.LIST)
 
     def _infos(self) -> list[DocInfo]:
-        from .listpane import INFO_ROLE
-
         return [self.list.model.item(r, 0).data(INFO_ROLE) for r in range(self.list.model.rowCount())]
 
     def export_current(self) -> None:

@@ -71,16 +71,16 @@
         <translation>Modified {0}</translation>
     </message>
     <message>
-        <source>Synchronisé</source>
-        <translation>Synced</translation>
+        <source>Partagé, {0}</source>
+        <translation>Shared, {0}</translation>
     </message>
     <message>
-        <source>1 modification à envoyer</source>
-        <translation>1 change to send</translation>
+        <source>synchronisé</source>
+        <translation>synced</translation>
     </message>
     <message>
-        <source>{0} modifications à envoyer</source>
-        <translation>{0} changes to send</translation>
+        <source>à envoyer</source>
+        <translation>to send</translation>
     </message>
     <message>
         <source>Liste des documents</source>
@@ -227,6 +227,10 @@
     <message>
         <source>(sans titre)</source>
         <translation>(untitled)</translation>
+    </message>
+    <message>
+        <source>Fermer le document (Ctrl+W)</source>
+        <translation>Close document (Ctrl+W)</translation>
     </message>
     <message>
         <source>Partage avec {0} en cours d&apos;envoi.</source>
