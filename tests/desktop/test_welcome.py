@@ -97,3 +97,19 @@ def test_first_run_signs_in_to_the_server_and_says_why_when_it_cannot(qtbot: QtB
         dialog.vault.close()
     finally:
         server.stop()
+
+
+def test_parvis_passphrase_unlocks_a_cli_profile_with_no_dialog(qtbot: QtBot, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop import app
+
+    folder = tmp_path / "profile"
+    Vault.create(folder, PASSPHRASE).close()
+    monkeypatch.setattr(app, "UnlockDialog", None)  # any dialog would fail the test
+    monkeypatch.setenv("PARVIS_PASSPHRASE", PASSPHRASE)
+    opened = app.unlock(folder)
+    assert opened is not None
+    vault, ops = opened
+    ops.close()
+    assert vault.protection == "passphrase"
+    vault.close()
