@@ -196,11 +196,14 @@ class DocStore:
 
     def _store(self, od: OpenDoc, update: bytes, local: bool) -> int:
         """Store one update with its outbox entry; return the tail's new length."""
-        seq, tail = self.conn.execute(
+        row = self.conn.execute(
             "UPDATE documents SET seq = seq + 1, tail_len = tail_len + 1, title = ?, "
             "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? RETURNING seq, tail_len",
             (od.title(), od.id),
         ).fetchone()
+        if row is None:
+            raise NotFound(f"Le document {od.id} n'existe plus ici (supprimé, ou plus partagé avec vous).")
+        seq, tail = row
         self.conn.execute("INSERT INTO doc_updates(doc_id, seq, local, data) VALUES (?, ?, ?, ?)",
                           (od.id, seq, int(local), update))
         if seq == od.upto + 1:  # no row from another connection in between: `od` is current

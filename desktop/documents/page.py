@@ -144,6 +144,12 @@ class DocumentsPage(QWidget):
 
     def _show_list(self, docs: list[DocInfo]) -> None:
         self.list.set_documents(docs)
+        present = {d.id for d in docs}
+        for doc_id, tab in list(self.tabs_by_id.items()):
+            if doc_id not in present:  # its owner deleted it, or it is no longer shared with us
+                self.close_document(tab)
+                self.message.emit(self.tr("« {0} » a été supprimé par son propriétaire, ou ne vous est plus "
+                                          "partagé.").format(tab.title()))
         self._update_actions()
 
     def _changed(self, changes: Changes) -> None:

@@ -217,6 +217,10 @@
         <translation>Delete…</translation>
     </message>
     <message>
+        <source>« {0} » a été supprimé par son propriétaire, ou ne vous est plus partagé.</source>
+        <translation>“{0}” was deleted by its owner, or is no longer shared with you.</translation>
+    </message>
+    <message>
         <source>Sans titre</source>
         <translation>Untitled</translation>
     </message>

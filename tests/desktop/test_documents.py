@@ -166,3 +166,17 @@ def test_export_from_the_app_writes_an_odt_that_round_trips(qtbot: QtBot, open_w
     with zipfile.ZipFile(written) as odt:
         content = odt.read("content.xml").decode()
     assert "Secrétaire de séance" in content and "text:outline-level" in content
+
+
+def test_an_open_document_that_vanishes_closes_with_a_word(qtbot: QtBot, open_window: Opener) -> None:
+    window = open_window("agent")
+    docs = window.documents
+    docs.commands["new"].trigger()
+    tab = only_tab(qtbot, window)
+    messages: list[str] = []
+    docs.message.connect(messages.append)
+    # As a sync round does when the owner deleted it: the row goes, the list refreshes.
+    DocStore(connection(window)).forget(tab.doc_id)
+    docs.refresh()
+    qtbot.waitUntil(lambda: not docs.tabs_by_id)
+    assert "supprimé par son propriétaire" in messages[0]

@@ -214,3 +214,13 @@ def test_refresh_can_leave_out_what_came_from_the_server(vault: Vault) -> None:
     # ...but everything is folded in (two concurrent inserts at 0: client ids decide the order).
     assert engine_doc.text() == ui.open(doc_id).text()
     assert sorted((engine_doc.text().replace("distant ", ""), "distant ")) == ["distant ", "local"]
+
+
+def test_an_edit_to_a_document_deleted_meanwhile_is_refused_and_stores_nothing(vault: Vault) -> None:
+    store = DocStore(vault.conn)
+    doc_id = store.create("Brouillon")
+    od = store.open(doc_id)
+    store.delete(doc_id)
+    with pytest.raises(NotFound, match="n'existe plus"):
+        store.edit(od, lambda o: insert_text(o, None, "trop tard"))
+    assert vault.conn.execute("SELECT count(*) FROM doc_updates").fetchone()[0] == 0
