@@ -113,7 +113,9 @@ class SyncBridge(QObject):
         self._engine.listeners.append(self._on_status)
         self._started.set()
         try:
-            await self._engine.run(self._stop, idle_poll=self._idle_poll)
+            # Retry at least every minute while offline: a desktop should notice the network's
+            # return soon, even with no document open to reconnect.
+            await self._engine.run(self._stop, idle_poll=self._idle_poll, backoff=Backoff(base=1.0, cap=60.0))
         finally:
             for doc_id in list(self._live):
                 self._close(doc_id)

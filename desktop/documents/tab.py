@@ -106,8 +106,7 @@ class DocumentTab(QWidget):
         self.editor.setFocus()
 
     def _sync_heading_box(self) -> None:
-        level = self.editor.current_heading() if hasattr(self.editor, "current_heading") else 0
-        self.heading.setCurrentIndex(level)
+        self.heading.setCurrentIndex(self.editor.current_heading())
 
     def title(self) -> str:
         value = self.doc.get("meta", type=Map).get("title")
