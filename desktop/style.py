@@ -18,6 +18,7 @@ QHeaderView::section {{
     background: #f6f6f6; border: none; border-bottom: 1px solid #e5e5e5; padding: 6px; color: #555;
 }}
 QLineEdit, QComboBox {{ border: 1px solid #cecece; border-radius: 4px; padding: 5px 8px; background: #ffffff; }}
+QComboBox::drop-down {{ border: none; width: 22px; }}
 QLineEdit:focus, QComboBox:focus {{ border: 2px solid {ACCENT}; padding: 4px 7px; }}
 QPushButton {{ border: 1px solid {ACCENT}; border-radius: 4px; padding: 6px 14px; color: {ACCENT}; background: #fff; }}
 QPushButton:default {{ background: {ACCENT}; color: #ffffff; }}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import (
     QCoreApplication,
+    QDate,
     QDateTime,
     QModelIndex,
     QPersistentModelIndex,
@@ -39,10 +40,16 @@ FILTERS = ("all", "mine", "shared", "pending")
 
 
 def when(iso_utc: str) -> str:
-    """'22/11/2026 à 14:52' in local time (the format is translated)."""
+    """'aujourd'hui à 14:52', 'hier à 09:10' or '22/11/2026 à 14:52', in local time (translated)."""
     moment = QDateTime.fromString(iso_utc, Qt.DateFormat.ISODateWithMs)
     moment.setTimeZone(QTimeZone.utc())
-    return moment.toLocalTime().toString(QCoreApplication.translate("DocumentList", "dd/MM/yyyy 'à' HH:mm"))
+    local = moment.toLocalTime()
+    days = local.date().daysTo(QDate.currentDate())
+    if days == 0:
+        return local.toString(QCoreApplication.translate("DocumentList", "'aujourd''hui à' HH:mm"))
+    if days == 1:
+        return local.toString(QCoreApplication.translate("DocumentList", "'hier à' HH:mm"))
+    return local.toString(QCoreApplication.translate("DocumentList", "'le' dd/MM/yyyy 'à' HH:mm"))
 
 
 class _Delegate(QStyledItemDelegate):
@@ -194,7 +201,7 @@ class DocumentList(QWidget):
 
     def detail(self, info: DocInfo) -> str:
         """The grey line under a title: when, access, and (with a server) what waits."""
-        parts = [self.tr("Modifié le {0}").format(when(info.updated_at))]
+        parts = [self.tr("Modifié {0}").format(when(info.updated_at))]
         if info.role != "owner":  # one's own documents are the rule; say only when shared with us
             parts.append(self.tr("Partagé, {0}").format(self.roles.get(info.role, info.role).lower()))
         if self.has_account:

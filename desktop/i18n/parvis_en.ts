@@ -67,7 +67,7 @@
         <translation>Waiting to be sent</translation>
     </message>
     <message>
-        <source>Modifié le {0}</source>
+        <source>Modifié {0}</source>
         <translation>Modified {0}</translation>
     </message>
     <message>
@@ -85,10 +85,6 @@
     <message>
         <source>Liste des documents</source>
         <translation>Document list</translation>
-    </message>
-    <message>
-        <source>dd/MM/yyyy &apos;à&apos; HH:mm</source>
-        <translation>dd/MM/yyyy &apos;at&apos; HH:mm</translation>
     </message>
     <message>
         <source>&lt;h3&gt;Aucun document pour l&apos;instant&lt;/h3&gt;&lt;p&gt;Créez un document, ou un procès-verbal prêt à remplir.&lt;/p&gt;</source>
@@ -109,6 +105,18 @@
     <message>
         <source>Propriétaire</source>
         <translation>Owner</translation>
+    </message>
+    <message>
+        <source>&apos;aujourd&apos;&apos;hui à&apos; HH:mm</source>
+        <translation>&apos;today at&apos; HH:mm</translation>
+    </message>
+    <message>
+        <source>&apos;hier à&apos; HH:mm</source>
+        <translation>&apos;yesterday at&apos; HH:mm</translation>
+    </message>
+    <message>
+        <source>&apos;le&apos; dd/MM/yyyy &apos;à&apos; HH:mm</source>
+        <translation>&apos;on&apos; dd/MM/yyyy &apos;at&apos; HH:mm</translation>
     </message>
     <message>
         <source>Modification</source>
