@@ -4,7 +4,10 @@
 #   test: the above, plus the real components the test suite drives (LibreOffice to open the
 #         exported ODT).
 set -euo pipefail
-want=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core)
+want=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+      # Qt's xcb platform, for a real X11 screen (since Qt 6.5 it needs xcb-cursor)
+      libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
+      libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0)
 if [ "${1:-run}" = test ]; then
     want+=(libreoffice-writer-nogui)
 fi
