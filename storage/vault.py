@@ -81,7 +81,11 @@ def _keyring() -> Any:
     from keyring.backends import fail
 
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring):
+    # keyring calls a backend "recommended" from priority 1: the OS keyrings (Windows, macOS,
+    # Secret Service). Below that are stand-ins such as keyrings.alt's plaintext file, which
+    # would leave the profile's key readable on disk.
+    chained = getattr(backend, "backends", None) or [backend]
+    if isinstance(backend, fail.Keyring) or any(getattr(b, "priority", 0) < 1 for b in chained):
         raise KeyringUnavailable(
             "Aucun trousseau système n'est disponible : protégez le profil par une phrase de passe "
             "(variable PARVIS_PASSPHRASE ou option --passphrase)."

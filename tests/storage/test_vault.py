@@ -12,13 +12,14 @@ from storage import migrations
 from storage.db import get_secret, set_secret, transaction
 from storage.errors import (
     CorruptProfile,
+    KeyringUnavailable,
     MigrationFailed,
     ProfileExists,
     ProfileNotFound,
     SchemaTooNew,
     WrongPassphrase,
 )
-from storage.vault import DB_NAME, VAULT_NAME, Vault, connect
+from storage.vault import DB_NAME, VAULT_NAME, Vault, connect, keyring_available
 from tests.conftest import PASSPHRASE
 
 
@@ -116,11 +117,15 @@ def test_change_passphrase_rewraps_without_reencrypting(tmp_path: Path) -> None:
 
 def test_keyring_protection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # No Secret Service runs on this headless machine, so the OS keyring is stood in for by
-    # keyrings.alt's file backend (a real keyring implementation) kept in the test's folder.
+    # keyrings.alt's file backend (a real keyring implementation) kept in the test's folder,
+    # ranked as an OS keyring would be (the plaintext file on its own is refused, below).
     import keyring
     from keyrings.alt.file import PlaintextKeyring
 
-    backend = PlaintextKeyring()
+    class StandIn(PlaintextKeyring):
+        priority = 5  # type: ignore[assignment]
+
+    backend = StandIn()
     backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
@@ -137,6 +142,23 @@ def test_keyring_protection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         backend.delete_password("Parvis", meta["profile_id"])
         with pytest.raises(WrongPassphrase, match="trousseau"):
             Vault.open(tmp_path / "p", lambda: "")
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_a_plaintext_keyring_is_not_offered_as_protection(tmp_path: Path) -> None:
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")  # type: ignore[misc]
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        assert not keyring_available()
+        with pytest.raises(KeyringUnavailable):
+            Vault.create(tmp_path / "p", None)
+        assert not (tmp_path / "keyring.cfg").exists() and not (tmp_path / "p").exists()
     finally:
         keyring.set_keyring(previous)
 
