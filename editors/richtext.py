@@ -453,13 +453,19 @@ class RichTextEditor(QTextEdit):
         cursor = self.textCursor()
         leave_heading = enter and not cursor.hasSelection() and cursor.atBlockEnd()
         leave_heading = leave_heading and cursor.block().blockFormat().headingLevel() > 0
+        split_attrs = qf.block_attrs(cursor.block()) if enter and not leave_heading else {}
         if enter:
             self._binding.stop_capturing()
         with self._binding.local_action():
             super().keyPressEvent(event)
-            if leave_heading and self.textCursor().block().blockFormat().headingLevel() > 0:
-                qf.set_block_attrs(self.textCursor().block(), {})  # a heading is followed by text
+            block = self.textCursor().block()
+            if leave_heading and block.blockFormat().headingLevel() > 0:
+                qf.set_block_attrs(block, {})  # a heading is followed by text
                 self.setCurrentCharFormat(qf.char_format({}))
+            elif split_attrs.get("header") and qf.block_attrs(block) != split_attrs:
+                # Qt drops the heading level of the second half of a split heading, but not its
+                # look: both halves stay headings, as in a word processor (and in Quill).
+                qf.set_block_attrs(block, split_attrs)
 
     def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802 (Qt override)
         """Composed input (dead keys, IME) as one local Y transaction. UI thread."""

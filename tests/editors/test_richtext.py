@@ -470,3 +470,21 @@ def test_page_margin_and_font_size_change_nothing_in_the_document(qtbot: QtBot, 
     editor.set_page(56, 11.5)
     assert updates == [] and doc.get_state() == before and str(text) == body
     assert editor.document().documentMargin() == 56
+
+
+def test_enter_inside_a_heading_keeps_both_halves_headings(qtbot: QtBot) -> None:
+    doc = Doc()
+    text = doc.get("body", type=Text)
+    text.insert(0, "Ordre du jour", {})
+    text.insert(len(b"Ordre du jour"), "\n", {"header": 2})
+    editor = RichTextEditor(doc)
+    qtbot.addWidget(editor)
+    cursor = editor.textCursor()
+    cursor.setPosition(len("Ordre"))
+    editor.setTextCursor(cursor)
+    QApplication.sendEvent(editor, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier,
+                                             "\r"))
+    assert str(text) == "Ordre\n du jour\n"
+    assert [attrs for chunk, attrs in text.diff() if chunk.endswith("\n")] == [{"header": 2}, {"header": 2}]
+    assert editor.current_heading() == 2
+    assert editor.document().lastBlock().blockFormat().headingLevel() == 2
