@@ -39,7 +39,8 @@ class MainWindow(QMainWindow):
         self.lang = lang
         self.setWindowTitle(self.tr("Parvis"))
         self.setAccessibleName(self.tr("Parvis"))
-        self.resize(1280, 800)
+        screen = self.screen().availableGeometry()
+        self.resize(min(1280, screen.width()), min(800, screen.height()))
 
         self.rail = QListWidget()
         self.rail.setObjectName("rail")

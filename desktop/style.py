@@ -5,6 +5,7 @@ ACCENT = "#000091"
 
 STYLE = f"""
 QMainWindow, QDialog {{ background: #ffffff; }}
+QDialogButtonBox {{ dialogbuttonbox-buttons-have-icons: 0; }}
 QWidget {{ font-size: 10pt; }}
 QListWidget#rail {{
     background: #f5f5fe; border: none; border-right: 1px solid #e3e3fd; padding-top: 8px; outline: 0;

@@ -80,11 +80,15 @@ class ShareDialog(QDialog):
 
 def ask_title(parent: QWidget, current: str) -> str | None:
     """The new title, or None if cancelled or unchanged."""
-    title, ok = QInputDialog.getText(
-        parent, QCoreApplication.translate("DocumentDialogs", "Renommer le document"),
-        QCoreApplication.translate("DocumentDialogs", "Nouveau titre :"), QLineEdit.EchoMode.Normal, current)
-    title = title.strip()[:MAX_TITLE]
-    return title if ok and title and title != current else None
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(QCoreApplication.translate("DocumentDialogs", "Renommer le document"))
+    dialog.setLabelText(QCoreApplication.translate("DocumentDialogs", "Nouveau titre :"))
+    dialog.setTextValue(current)
+    dialog.setMinimumWidth(480)  # a title is long: "Procès-verbal du conseil municipal du …"
+    if not dialog.exec():
+        return None
+    title = dialog.textValue().strip()[:MAX_TITLE]
+    return title if title and title != current else None
 
 
 def confirm_delete(parent: QWidget, title: str, owner: bool) -> bool:
