@@ -84,7 +84,10 @@ def ask_title(parent: QWidget, current: str) -> str | None:
     dialog.setWindowTitle(QCoreApplication.translate("DocumentDialogs", "Renommer le document"))
     dialog.setLabelText(QCoreApplication.translate("DocumentDialogs", "Nouveau titre :"))
     dialog.setTextValue(current)
-    dialog.setMinimumWidth(480)  # a title is long: "Procès-verbal du conseil municipal du …"
+    field = dialog.findChild(QLineEdit)
+    if field is not None:  # a title is long: "Procès-verbal du conseil municipal du …"
+        field.setMinimumWidth(440)
+        field.setAccessibleName(QCoreApplication.translate("DocumentDialogs", "Nouveau titre"))
     if not dialog.exec():
         return None
     title = dialog.textValue().strip()[:MAX_TITLE]
