@@ -6,7 +6,7 @@ from typing import Any
 
 from pycrdt import Doc, Map
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QTextCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolBar, QToolButton, QVBoxLayout, QWidget
 
 from editors.richtext import RichTextEditor
@@ -74,6 +74,7 @@ class DocumentTab(QWidget):
         self._presence_timer.timeout.connect(self._publish_presence)
         self.editor.cursorMoved.connect(self._presence_timer.start)
         self._title = self.title()
+        self.editor.moveCursor(QTextCursor.MoveOperation.Start)  # open at the top, like a word processor
 
     def _build_toolbar(self) -> None:
         actions = self.editor.actions_by_name

@@ -180,3 +180,11 @@ def test_an_open_document_that_vanishes_closes_with_a_word(qtbot: QtBot, open_wi
     docs.refresh()
     qtbot.waitUntil(lambda: not docs.tabs_by_id)
     assert "supprimé par son propriétaire" in messages[0]
+
+
+def test_a_document_opens_at_its_top(qtbot: QtBot, open_window: Opener) -> None:
+    window = open_window("secretaire")
+    window.documents.commands["minutes"].trigger()
+    tab = only_tab(qtbot, window)
+    assert tab.editor.textCursor().position() == 0
+    assert tab.editor.verticalScrollBar().value() == 0
