@@ -12,6 +12,10 @@
         <translation>New title:</translation>
     </message>
     <message>
+        <source>Nouveau titre</source>
+        <translation>New title</translation>
+    </message>
+    <message>
         <source>Supprimer le document</source>
         <translation>Delete document</translation>
     </message>
