@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import platformdirs
 
+from desktop import policy
 from editors.export import export, export_format
 from storage import outbox, search
 from storage.docs import DocStore, delete_text, insert_text
@@ -71,10 +72,25 @@ def cmd_init(args: argparse.Namespace) -> None:
          f"Profil créé dans {args.profile}, protégé par {how}.")
 
 
+def _managed(name: str, given: str | None) -> str | None:
+    """An option's value under the machine's policies: an enforced value wins (and a different
+    one given is refused), otherwise what was given, otherwise the installation preset."""
+    setting = policy.load().get(name)
+    if setting.locked:
+        if given and given != setting.value:
+            raise InvalidInput(f"{name} est imposé par votre collectivité ({setting.value}) : "
+                               "retirez l'option, ou voyez votre service informatique.")
+        return str(setting.value)
+    return given or setting.value
+
+
 def cmd_account_add(args: argparse.Namespace) -> None:
+    server, ca_file = _managed("ServerUrl", args.server), _managed("CaFile", args.ca_file)
+    if not server:
+        raise InvalidInput("Indiquez l'adresse du serveur avec --server (aucune n'est préréglée sur ce poste).")
     vault = _open(args)
-    password = _secret("PARVIS_PASSWORD", f"Mot de passe de {args.user} sur {args.server}")
-    account = asyncio.run(accounts.sign_in(vault.conn, args.server, args.user, password, args.ca_file))
+    password = _secret("PARVIS_PASSWORD", f"Mot de passe de {args.user} sur {server}")
+    account = asyncio.run(accounts.sign_in(vault.conn, server, args.user, password, ca_file))
     _out(args, {"server": account.server_url, "user": account.username},
          f"Compte {account.username} connecté à {account.server_url}.")
 
@@ -199,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="parvis", description="Parvis : suite bureautique hors ligne d'abord.")
     parser.add_argument("--profile", type=Path, default=default_profile(), help="dossier du profil")
     parser.add_argument("--json", action="store_true", help="sortie JSON")
+    parser.add_argument("--self-test", action="store_true",
+                        help="vérifie l'installation (profil temporaire, fenêtre invisible) et quitte")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
 
     def command(group: Any, name: str, fn: Callable[[argparse.Namespace], None], help: str) -> Any:
@@ -210,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keyring", action="store_true", help="protéger la clé par le trousseau système")
     acc = sub.add_parser("account", help="compte sur un serveur souverain").add_subparsers(dest="sub", required=True)
     p = command(acc, "add", cmd_account_add, "se connecter à un serveur")
-    p.add_argument("--server", required=True, help="adresse du serveur, ex. https://parvis.mairie.fr")
+    p.add_argument("--server", help="adresse du serveur, ex. https://parvis.mairie.fr (par défaut : celle "
+                                    "préréglée par le service informatique)")
     p.add_argument("--user", required=True)
     p.add_argument("--ca-file", help="certificat de l'autorité interne (PKI municipale)")
     docs = sub.add_parser("docs", help="documents").add_subparsers(dest="sub", required=True)
@@ -241,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from desktop.selftest import run as self_test
+
+        return self_test()
     if not hasattr(args, "fn"):
         from desktop.app import run  # Qt is loaded only for the window, not for commands
 

@@ -30,6 +30,8 @@ from storage.vault import Vault, keyring_available
 from sync import account as accounts
 
 from .ops import Context, Ops
+from .policy import Policies
+from .policy import load as load_policies
 
 MIN_PASSPHRASE = 8
 SignIn = Callable[[Context, str, str, str, str | None], object]
@@ -72,7 +74,7 @@ class WelcomeDialog(QDialog):
     authority's server. On success `vault` and `ops` are set."""
 
     def __init__(self, folder: Path, transport: httpx.AsyncBaseTransport | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, policies: Policies | None = None) -> None:
         super().__init__(parent)
         self.folder = folder
         self.vault: Vault | None = None
@@ -123,7 +125,7 @@ class WelcomeDialog(QDialog):
         self.user = QLineEdit()
         self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.ca_file = QLineEdit(placeholderText=self.tr("facultatif : PKI interne"))
-        browse = QPushButton(self.tr("Parcourir…"))
+        self.browse = browse = QPushButton(self.tr("Parcourir…"))
         browse.setAccessibleName(self.tr("Choisir le certificat de l'autorité"))
         browse.clicked.connect(self._browse_ca)
         for field, name in ((self.local_only, self.tr("Travailler sans serveur")),
@@ -168,7 +170,28 @@ class WelcomeDialog(QDialog):
         layout.addWidget(self.buttons)
         self.use_passphrase.toggled.connect(self._update)
         self.with_server.toggled.connect(self._update)
+        self._apply_policies(policies if policies is not None else load_policies())
         self._update()
+
+    def _apply_policies(self, policies: Policies) -> None:
+        """Fill in what IT preset (the MSI's SERVER_URL, CA_FILE) and lock what they enforce."""
+        managed = self.tr("Réglé par le service informatique de votre collectivité.")
+        for name, field in (("ServerUrl", self.server_url), ("CaFile", self.ca_file)):
+            setting = policies.get(name)
+            if setting.value:
+                field.setText(setting.value)
+            if setting.locked:
+                field.setReadOnly(True)
+                field.setToolTip(managed)
+                if field is self.ca_file:
+                    self.browse.setEnabled(False)
+        if policies.get("ServerUrl").value:
+            self.with_server.setChecked(True)
+        if policies.get("DisableLocalOnly", default=False).value:
+            self.with_server.setChecked(True)
+            self.local_only.setEnabled(False)
+            self.local_only.setToolTip(managed)
+            self.local_only.setText(self.tr("Sur cet ordinateur uniquement (désactivé par votre collectivité)"))
 
     def _update(self) -> None:
         for field in (self.passphrase, self.confirm):

@@ -791,6 +791,14 @@
         <translation>Quit Parvis</translation>
     </message>
     <message>
+        <source>Réglé par le service informatique de votre collectivité.</source>
+        <translation>Set by your local authority's IT department.</translation>
+    </message>
+    <message>
+        <source>Sur cet ordinateur uniquement (désactivé par votre collectivité)</source>
+        <translation>On this computer only (disabled by your local authority)</translation>
+    </message>
+    <message>
         <source>Continuer</source>
         <translation>Continue</translation>
     </message>
