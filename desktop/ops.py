@@ -31,9 +31,6 @@ class Changes:
     documents: bool = False
     outbox: bool = False
 
-    def __or__(self, other: Changes) -> Changes:
-        return Changes(self.documents or other.documents, self.outbox or other.outbox)
-
 
 NOTHING = Changes()
 
