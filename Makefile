@@ -9,7 +9,8 @@ BENCH_NODE_STAMP := bench/js/node_modules/.installed
 # Qt's compiled catalogues, built from the .ts sources kept in git.
 QM := $(patsubst %.ts,%.qm,$(wildcard desktop/i18n/*.ts))
 
-.PHONY: run test bench lint clean system-deps-run system-deps-test i18n screenshots
+.PHONY: run test bench lint clean system-deps-run system-deps-test i18n screenshots \
+	msi msi-smoke msi-lock system-deps-msi system-deps-msi-smoke
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,12 @@ system-deps-run:
 
 system-deps-test:
 	./scripts/system-deps.sh test
+
+system-deps-msi:
+	./scripts/system-deps.sh msi
+
+system-deps-msi-smoke:
+	./scripts/system-deps.sh msi-smoke
 
 %.qm: %.ts $(STAMP)
 	$(VENV)/bin/pyside6-lrelease -silent $< -qm $@
@@ -55,5 +62,20 @@ test: system-deps-test $(STAMP) $(QM) $(NODE_STAMP) lint
 bench: system-deps-run $(STAMP) $(QM) $(BENCH_NODE_STAMP)
 	$(PY) -m bench
 
+# The Windows installer dist/Parvis-<version>-x64.msi, built here with wixl (packaging/README.md).
+# Signed when given a certificate: make msi SIGN_CERT=cert.pem SIGN_KEY=key.pem (or SIGN_CERT=cert.pfx);
+# with preset properties, for GPO: make msi MSI_PROPERTIES="SERVER_URL=https://parvis.mairie.fr NO_DESKTOP_SHORTCUT=1"
+msi: system-deps-msi $(STAMP) $(QM)
+	$(PY) packaging/build_msi.py $(if $(SIGN_CERT),--sign-cert '$(SIGN_CERT)') $(if $(SIGN_KEY),--sign-key '$(SIGN_KEY)') \
+		$(foreach p,$(MSI_PROPERTIES),--property '$(p)')
+
+# Install, upgrade, downgrade, run and uninstall that MSI under Wine (not in CI).
+msi-smoke: system-deps-msi-smoke msi
+	$(PY) packaging/msi_smoke.py
+
+# Re-pin the Windows wheels after a change to pyproject.toml's dependencies or constraints.txt.
+msi-lock: $(STAMP)
+	$(PY) packaging/build_msi.py lock
+
 clean:
-	rm -rf $(VENV) tests/js/node_modules bench/js/node_modules bench/js/.run
+	rm -rf $(VENV) tests/js/node_modules bench/js/node_modules bench/js/.run dist

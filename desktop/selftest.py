@@ -12,6 +12,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def _steps(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
@@ -24,6 +25,7 @@ def _steps(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
 
     def store() -> None:
         vault = Vault.create(tmp / "profile", secrets.token_urlsafe(16))
+        _opened.append(vault)
         docs = DocStore(vault.conn)
         doc_id = docs.create("Auto-test")
         docs.edit(docs.open(doc_id), lambda od: insert_text(od, None, text))
@@ -60,7 +62,6 @@ def _steps(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
         with zipfile.ZipFile(target) as odt:
             if "séance ouverte" not in odt.read("content.xml").decode():
                 raise AssertionError("le texte manque dans l'ODT")
-        vault.close()  # type: ignore[attr-defined]
 
     return [("stockage chiffré, document et recherche", store), ("fenêtre de l'application", window),
             ("export ODT", export)]
@@ -72,14 +73,35 @@ def run() -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     else:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # never show a window to the person testing
-    with tempfile.TemporaryDirectory(prefix="parvis-auto-test-") as folder:
-        for label, step in _steps(Path(folder)):
-            try:
-                step()
-            except Exception as exc:  # report any failure as the step's, then stop
-                print(f"✗ {label} : {exc!r}")
-                print("Auto-test de Parvis : ÉCHEC.")
-                return 1
-            print(f"✓ {label}")
+    if (sys.stdout.encoding or "").lower().replace("-", "") != "utf8":
+        # Windows writes redirected output in the ANSI code page, which has no ✓.
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    # On Windows an open database cannot be deleted: a failed step must not hide its own
+    # message behind the cleanup's.
+    with tempfile.TemporaryDirectory(prefix="parvis-auto-test-", ignore_cleanup_errors=True) as folder:
+        steps = _steps(Path(folder))
+        try:
+            for label, step in steps:
+                try:
+                    step()
+                except Exception as exc:  # report any failure as the step's, then stop
+                    print(f"✗ {label} : {exc!r}")
+                    print("Auto-test de Parvis : ÉCHEC.")
+                    return 1
+                print(f"✓ {label}")
+        finally:
+            _close_all()
     print("Auto-test de Parvis : réussi.")
     return 0
+
+
+_opened: list[Any] = []
+
+
+def _close_all() -> None:
+    for vault in _opened:
+        try:
+            vault.close()
+        except Exception:
+            pass
+    _opened.clear()

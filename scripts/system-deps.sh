@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Parvis needs, and only those missing: safe to run every time.
-#   run:  what the Qt desktop app needs to start (offscreen or on a screen);
-#   test: the above, plus the real components the test suite drives (LibreOffice to open the
-#         exported ODT).
+#   run:       what the Qt desktop app needs to start (offscreen or on a screen);
+#   test:      the above, plus the real components the test suite drives (LibreOffice to open the
+#              exported ODT; wixl and msitools to build and read the Windows installer, and
+#              osslsigncode to sign it);
+#   msi:       what `make msi` needs to build the Windows installer (Qt's lrelease, wixl, msitools,
+#              osslsigncode);
+#   msi-smoke: the above, plus Wine and a Windows cross-compiler (mingw-w64) for `make msi-smoke`.
 set -euo pipefail
-want=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
-      # Qt's xcb platform, for a real X11 screen (since Qt 6.5 it needs xcb-cursor)
-      libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
-      libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0)
-if [ "${1:-run}" = test ]; then
-    want+=(libreoffice-writer-nogui)
-fi
+qt=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+    # Qt's xcb platform, for a real X11 screen (since Qt 6.5 it needs xcb-cursor)
+    libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
+    libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0)
+msi=(wixl msitools osslsigncode)
+case "${1:-run}" in
+    run) want=("${qt[@]}") ;;
+    test) want=("${qt[@]}" libreoffice-writer-nogui "${msi[@]}") ;;
+    msi) want=("${qt[@]}" "${msi[@]}") ;;  # Qt: pyside6-lrelease compiles the catalogues
+    msi-smoke) want=("${qt[@]}" "${msi[@]}" wine wine64 gcc-mingw-w64-x86-64-win32) ;;
+    *) echo "usage: $0 [run|test|msi|msi-smoke]" >&2; exit 2 ;;
+esac
 missing=()
 for pkg in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
