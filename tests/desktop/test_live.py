@@ -57,8 +57,8 @@ def test_live_typing_cursors_and_offline_convergence(qtbot: QtBot, open_window: 
         at = tab_a.editor.toPlainText().index("Ordre du jour")
         _type_at(qtbot, tab_a, at, "Séance ouverte à 18 h 😀. ")
         qtbot.waitUntil(lambda: "Séance ouverte à 18 h 😀. Ordre du jour" in tab_b.editor.toPlainText(),
-                        timeout=10_000)
-        qtbot.waitUntil(lambda: "alice" in tab_b.presence.text(), timeout=10_000)
+                        timeout=20_000)
+        qtbot.waitUntil(lambda: "alice" in tab_b.presence.text(), timeout=20_000)
         assert tab_b.editor.remote_cursor_positions() != {}
 
         # Bob's own cursor and selection stay on the same words while Alice types before them.
@@ -68,7 +68,7 @@ def test_live_typing_cursors_and_offline_convergence(qtbot: QtBot, open_window: 
         cursor.setPosition(words + len("Quorum"), QTextCursor.MoveMode.KeepAnchor)
         tab_b.editor.setTextCursor(cursor)
         _type_at(qtbot, tab_a, 0, "Mairie de Sainte-Cécile — ")
-        qtbot.waitUntil(lambda: tab_b.editor.toPlainText().startswith("Mairie de Sainte-Cécile"), timeout=10_000)
+        qtbot.waitUntil(lambda: tab_b.editor.toPlainText().startswith("Mairie de Sainte-Cécile"), timeout=20_000)
         assert tab_b.editor.textCursor().selectedText() == "Quorum"
 
         # The server stops; both edit the same paragraph; it comes back: both converge, alone.
