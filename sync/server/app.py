@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import api, catchup
+from . import api, catchup, chat, chat_events
 from .auth import Authenticator, make_hasher
 from .bus import load as load_bus
 from .config import ServerConfig
@@ -78,7 +78,7 @@ def create_app(config: ServerConfig) -> Starlette:
             await store.close()
 
     return Starlette(
-        routes=[*api.routes(), *catchup.routes()],
+        routes=[*api.routes(), *catchup.routes(), *chat.routes(), *chat_events.routes()],
         middleware=[Middleware(YjsMiddleware)],
         lifespan=lifespan,
         exception_handlers={

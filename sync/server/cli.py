@@ -1,8 +1,12 @@
-"""`parvis-server`: serve, and manage users.
+"""`parvis-server`: serve, and manage users and groups.
 
     parvis-server serve --data DIR [--host 127.0.0.1] [--port 8765] [--tls-cert F --tls-key F]
     parvis-server user add NAME --data DIR      (password from PARVIS_PASSWORD, else prompted twice)
     parvis-server user list --data DIR
+    parvis-server group add NAME --data DIR
+    parvis-server group list --data DIR
+    parvis-server group add-member NAME USER --data DIR
+    parvis-server group remove-member NAME USER --data DIR
 
 Exit 0 on success; otherwise one line on stderr and a non-zero status.
 """
@@ -25,7 +29,7 @@ import uvicorn
 
 from .app import create_app
 from .auth import Authenticator, make_hasher
-from .config import ServerConfig, check_username
+from .config import ServerConfig, check_group_name, check_username
 from .errors import ServerError
 from .store import load as load_store
 
@@ -145,6 +149,33 @@ async def list_users(config: ServerConfig) -> list[str]:
         await store.close()
 
 
+async def manage_group(
+    config: ServerConfig, action: str, name: str | None = None, user: str | None = None
+) -> list[str]:
+    """Run one `group` action ("add", "list", "add-member", "remove-member") and return the lines
+    to print. Raises InvalidName, GroupExists, UnknownGroup, UnknownUser, NotAMember, StoreError.
+    Loop thread (of a short-lived loop: the CLI, a test)."""
+    if name is not None:
+        check_group_name(name)
+    store = load_store(config)
+    await store.open()
+    try:
+        if action == "list":
+            return [f"{g} ({len(await store.group_members(g))} membres)" for g in await store.list_groups()]
+        assert name is not None
+        if action == "add":
+            await store.create_group(name)
+            return [f"groupe « {name} » créé"]
+        assert user is not None
+        if action == "add-member":
+            added = await store.add_group_member(name, user)
+            return [f"« {user} » {'ajouté au' if added else 'est déjà dans le'} groupe « {name} »"]
+        await store.remove_group_member(name, user)
+        return [f"« {user} » retiré du groupe « {name} »"]
+    finally:
+        await store.close()
+
+
 def _read_password() -> str:
     password = os.environ.get("PARVIS_PASSWORD")
     if password is None:
@@ -175,6 +206,17 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--data", required=True, type=Path)
     lst = u.add_parser("list", help="liste les utilisateurs")
     lst.add_argument("--data", required=True, type=Path)
+    g = sub.add_parser("group", help="gère les groupes (un par service)").add_subparsers(dest="action", required=True)
+    gadd = g.add_parser("add", help="crée un groupe")
+    gadd.add_argument("name")
+    glist = g.add_parser("list", help="liste les groupes")
+    for action, text in (("add-member", "ajoute un membre"), ("remove-member", "retire un membre")):
+        gm = g.add_parser(action, help=text)
+        gm.add_argument("name")
+        gm.add_argument("user")
+        gm.add_argument("--data", required=True, type=Path)
+    for gp in (gadd, glist):
+        gp.add_argument("--data", required=True, type=Path)
     return p
 
 
@@ -187,6 +229,11 @@ def _run(args: argparse.Namespace) -> int:
         )
         return serve(config, args.log_level)
     config = ServerConfig(data_dir=args.data)
+    if args.command == "group":
+        lines = asyncio.run(manage_group(config, args.action, getattr(args, "name", None), getattr(args, "user", None)))
+        for line in lines:
+            print(line)
+        return 0
     if args.action == "add":
         check_username(args.name)
         if asyncio.run(user_exists(config, args.name)):  # before asking for a password

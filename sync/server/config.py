@@ -24,6 +24,8 @@ class ServerConfig:
     - `compaction_threshold`: a live room compacts its document once this many updates sit in the tail.
     - `unload_compaction_threshold`: a room being unloaded compacts first if its tail is at least this long.
     - `outbox_max_bytes`: a connection whose unsent messages exceed this is closed (slow reader).
+    - `max_chat_text_chars`: cap on one chat message; `chat_page_*`: history page sizes.
+    - `max_attachment_bytes`: cap on one chat attachment (25 MB by default).
     - `argon2_*`: Argon2id parameters for new password hashes (argon2-cffi defaults).
     """
 
@@ -39,6 +41,10 @@ class ServerConfig:
     max_state_vector_bytes: int = 64 * 1024
     max_awareness_bytes: int = 64 * 1024
     max_json_body_bytes: int = 64 * 1024
+    max_chat_text_chars: int = 10_000
+    chat_page_default: int = 50
+    chat_page_max: int = 200
+    max_attachment_bytes: int = 25 * MIB
     compaction_threshold: int = 500
     unload_compaction_threshold: int = 20
     outbox_max_bytes: int = 64 * MIB
@@ -60,6 +66,17 @@ def check_doc_id(doc_id: str) -> str:
             "identifiant de document invalide : 1 à 64 caractères parmi A-Z, a-z, 0-9, « _ » et « - »"
         )
     return doc_id
+
+
+def check_group_name(name: str) -> str:
+    """Return `name` unchanged, or raise InvalidName. Group names follow the user-name pattern.
+    Any thread."""
+    if not USERNAME_RE.fullmatch(name):
+        raise InvalidName(
+            "nom de groupe invalide : 1 à 64 caractères parmi lettres, chiffres, « . », « _ », « @ » "
+            "et « - », commençant par une lettre ou un chiffre"
+        )
+    return name
 
 
 def check_username(username: str) -> str:

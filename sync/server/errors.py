@@ -37,3 +37,23 @@ class LastOwner(StoreError):
 
 class InvalidName(ServerError):
     """A user name or document id that does not follow the allowed pattern."""
+
+
+class GroupExists(StoreError):
+    """A group with that name already exists."""
+
+
+class UnknownGroup(StoreError):
+    """No group with that name."""
+
+
+class UnknownChatRoom(StoreError):
+    """No chat room with that id."""
+
+
+class UnknownMessage(StoreError):
+    """No message with that sequence number in the room."""
+
+
+class ClientIdConflict(StoreError):
+    """The message's client UUID was already used in the room by another author."""

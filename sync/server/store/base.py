@@ -9,7 +9,12 @@ Data model:
 - tokens: the SHA-256 hex digest of an opaque bearer token, bound to a user, revocable;
 - documents: a client-generated id, members with a role, and the CRDT content stored as one
   snapshot (an update v1 that encodes the whole state, or nothing) plus a tail of update rows.
-  Row ids increase strictly and are never reused, so "every row up to id N" is well defined.
+  Row ids increase strictly and are never reused, so "every row up to id N" is well defined;
+- groups (one per service): a name and member users;
+- chat rooms: a channel (named, optionally open to a group: every group member is a member) or a
+  direct conversation; explicit members with a `ChatRole`; a log of messages numbered 1, 2, 3…
+  per room, each carrying the client's UUID (unique per room: a replay returns the stored
+  message); reactions per (message, emoji, user); a read marker per (room, user).
 """
 
 from __future__ import annotations
@@ -52,6 +57,66 @@ class User:
 class Member:
     username: str
     role: Role
+
+
+class ChatRole(StrEnum):
+    """A member's role in a chat room: admins manage the room, members read and post."""
+
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class RoomKind(StrEnum):
+    """A channel (named, per service or topic) or a direct conversation between people."""
+
+    CHANNEL = "channel"
+    DIRECT = "direct"
+
+
+@dataclass(frozen=True)
+class ChatRoom:
+    id: str
+    kind: RoomKind
+    name: str
+    group: str | None
+    created_by: str
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class ChatMember:
+    """An effective member: `explicit` is False for a group member who was never added by name."""
+
+    username: str
+    role: ChatRole
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class RoomSummary:
+    """One row of a user's room list: `unread` counts the messages after `read_seq`."""
+
+    room: ChatRoom
+    role: ChatRole
+    read_seq: int
+    unread: int
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A message of a room's log. A deleted message is a tombstone: empty text, no reactions.
+    `reactions` is ((emoji, (user, …)), …), both sorted."""
+
+    room_id: str
+    seq: int
+    client_id: str
+    author: str
+    text: str
+    reply_to: int | None
+    created_at: float
+    edited_at: float | None
+    deleted: bool
+    reactions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +228,111 @@ class Store(ABC):
         appended concurrently (id > `upto_id`) stay. The caller guarantees `snapshot` reflects
         every row up to `upto_id`. Submitted when called, like `append_updates`; the awaitable
         returns how many rows were dropped and raises UnknownDocument. Loop thread."""
+
+    # -- groups -----------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def create_group(self, name: str) -> None:
+        """Create an empty group. Raises GroupExists."""
+
+    @abstractmethod
+    async def list_groups(self) -> list[str]:
+        """Return every group name, sorted."""
+
+    @abstractmethod
+    async def group_members(self, name: str) -> list[str]:
+        """Return the group's member names, sorted. Raises UnknownGroup."""
+
+    @abstractmethod
+    async def add_group_member(self, name: str, username: str) -> bool:
+        """Add a user to a group; return False if they were already in it. Raises UnknownGroup,
+        UnknownUser."""
+
+    @abstractmethod
+    async def remove_group_member(self, name: str, username: str) -> None:
+        """Remove a user from a group. Raises UnknownGroup, NotAMember."""
+
+    # -- chat rooms -------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def create_chat_room(
+        self, room_id: str, kind: RoomKind, name: str, group: str | None, creator: str, members: Sequence[str]
+    ) -> bool:
+        """Create a room; the creator is admin, `members` are members. Return False (and change
+        nothing) if the id exists already. Raises UnknownUser, UnknownGroup. One atomic write."""
+
+    @abstractmethod
+    async def get_chat_room(self, room_id: str) -> ChatRoom | None:
+        """Return the room, or None."""
+
+    @abstractmethod
+    async def chat_role(self, room_id: str, username: str) -> ChatRole | None:
+        """Return the user's effective role (explicit, else MEMBER through the room's group), or
+        None for a non-member. Raises UnknownChatRoom."""
+
+    @abstractmethod
+    async def list_chat_members(self, room_id: str) -> list[ChatMember]:
+        """Return the effective members (explicit ones and the group's), sorted by name. Raises
+        UnknownChatRoom."""
+
+    @abstractmethod
+    async def set_chat_member(self, room_id: str, username: str, role: ChatRole) -> None:
+        """Add an explicit member or change their role. Raises UnknownChatRoom, UnknownUser, and
+        LastOwner if that would demote the last admin. Atomic."""
+
+    @abstractmethod
+    async def remove_chat_member(self, room_id: str, username: str) -> None:
+        """Remove an explicit member. Raises UnknownChatRoom, NotAMember, LastOwner (last admin)."""
+
+    @abstractmethod
+    async def rename_chat_room(self, room_id: str, name: str) -> None:
+        """Rename a room. Raises UnknownChatRoom."""
+
+    @abstractmethod
+    async def list_chat_rooms(self, username: str) -> list[RoomSummary]:
+        """Return a summary of every room the user is an effective member of, sorted by id."""
+
+    # -- chat messages ----------------------------------------------------------------------------
+
+    @abstractmethod
+    async def post_message(
+        self, room_id: str, client_id: str, author: str, text: str, reply_to: int | None
+    ) -> tuple[ChatMessage, bool]:
+        """Append a message with the next seq and return (message, True); if `client_id` is already
+        in the room from the same author, return (stored message, False) and change nothing.
+        Raises UnknownChatRoom, UnknownMessage (`reply_to` not in the room), ClientIdConflict
+        (the UUID belongs to another author's message). Durable when it returns."""
+
+    @abstractmethod
+    async def get_message(self, room_id: str, seq: int) -> ChatMessage:
+        """Return one message. Raises UnknownMessage (also for an unknown room)."""
+
+    @abstractmethod
+    async def edit_message(self, room_id: str, seq: int, text: str) -> ChatMessage:
+        """Replace the text and stamp `edited_at`; return the message. Raises UnknownMessage (also
+        for a tombstone)."""
+
+    @abstractmethod
+    async def delete_message(self, room_id: str, seq: int) -> ChatMessage:
+        """Turn a message into a tombstone (no text, no reactions; seq and author stay); return
+        it. Idempotent. Raises UnknownMessage."""
+
+    @abstractmethod
+    async def set_reaction(self, room_id: str, seq: int, username: str, emoji: str, present: bool) -> ChatMessage:
+        """Add (`present`) or remove a user's emoji on a message; return the message. Idempotent.
+        Raises UnknownMessage (also for a tombstone)."""
+
+    @abstractmethod
+    async def list_messages(
+        self, room_id: str, *, after: int | None = None, before: int | None = None, limit: int = 50
+    ) -> list[ChatMessage]:
+        """Return up to `limit` messages in seq order: the first ones with seq > `after`, else the
+        last ones with seq < `before` (or the newest). Raises UnknownChatRoom."""
+
+    @abstractmethod
+    async def mark_read(self, room_id: str, username: str, seq: int) -> int:
+        """Move the user's read marker to `seq` (capped at the room's last seq), never backwards;
+        return the marker. Raises UnknownChatRoom."""
 
 
 def load(config: ServerConfig) -> Store:

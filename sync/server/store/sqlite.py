@@ -19,13 +19,14 @@ from typing import TypeVar
 from ..errors import LastOwner, NotAMember, StoreError, UnknownDocument, UnknownUser, UserExists
 from .base import Member, Role, Store, StoredDocument, User
 from .checkpoint import Checkpointer
+from .sqlite_chat import SqliteChatMixin
 from .sqlite_schema import configure, migrate
 from .writer import GroupCommitWriter
 
 T = TypeVar("T")
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteChatMixin, Store):
     """`Store` on SQLite. Public methods are called from the event-loop thread only."""
 
     def __init__(self, path: Path, read_threads: int = 4) -> None:

@@ -6,7 +6,7 @@ import sqlite3
 
 from ..errors import SchemaTooNew
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -41,6 +41,62 @@ CREATE TABLE updates (
     data   BLOB NOT NULL
 );
 CREATE INDEX updates_by_doc ON updates(doc_id, id);
+""",
+    2: """
+CREATE TABLE groups (
+    name       TEXT PRIMARY KEY,
+    created_at REAL NOT NULL
+);
+CREATE TABLE group_members (
+    group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+    username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    PRIMARY KEY (group_name, username)
+) WITHOUT ROWID;
+CREATE INDEX group_members_by_user ON group_members(username, group_name);
+CREATE TABLE chat_rooms (
+    id         TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('channel', 'direct')),
+    name       TEXT NOT NULL,
+    group_name TEXT REFERENCES groups(name) ON DELETE SET NULL,
+    created_by TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    last_seq   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX chat_rooms_by_group ON chat_rooms(group_name);
+CREATE TABLE chat_members (
+    room_id  TEXT NOT NULL REFERENCES chat_rooms(id) ON DELETE CASCADE,
+    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    role     TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+    PRIMARY KEY (room_id, username)
+) WITHOUT ROWID;
+CREATE INDEX chat_members_by_user ON chat_members(username, room_id);
+CREATE TABLE chat_messages (
+    room_id    TEXT NOT NULL REFERENCES chat_rooms(id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    client_id  TEXT NOT NULL,
+    author     TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    reply_to   INTEGER,
+    created_at REAL NOT NULL,
+    edited_at  REAL,
+    deleted    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (room_id, seq),
+    UNIQUE (room_id, client_id)
+) WITHOUT ROWID;
+CREATE TABLE chat_reactions (
+    room_id  TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    emoji    TEXT NOT NULL,
+    PRIMARY KEY (room_id, seq, emoji, username),
+    FOREIGN KEY (room_id, seq) REFERENCES chat_messages(room_id, seq) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE chat_reads (
+    room_id  TEXT NOT NULL REFERENCES chat_rooms(id) ON DELETE CASCADE,
+    username TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    PRIMARY KEY (room_id, username)
+) WITHOUT ROWID;
 """,
 }
 
