@@ -23,6 +23,7 @@ import platformdirs
 from desktop import policy
 from editors.export import export, export_format
 from storage import outbox, search
+from storage.chat import ChatStore, Message
 from storage.docs import DocStore, delete_text, insert_text
 from storage.errors import InvalidInput, ParvisError
 from storage.vault import Vault
@@ -157,15 +158,70 @@ def cmd_docs_export(args: argparse.Namespace) -> None:
     _out(args, {"id": od.id, "file": args.file}, f"Exporté vers {args.file}.")
 
 
+def _members(value: str | None) -> list[str]:
+    return [m.strip() for m in (value or "").split(",") if m.strip()]
+
+
+def cmd_chat_rooms(args: argparse.Namespace) -> None:
+    rooms = ChatStore(_open(args).conn).rooms()
+    lines = []
+    for r in rooms:
+        extra = [f"{r.unread} non lu(s)"] if r.unread else []
+        extra += [f"{r.pending} en attente"] if r.pending else []
+        extra += [f"{r.failed} refusé(s)"] if r.failed else []
+        lines.append(f"{r.id}  {r.name or '(conversation directe)'}" + (f"  [{', '.join(extra)}]" if extra else ""))
+    _out(args, [r.__dict__ for r in rooms], "\n".join(lines) if lines else "Aucun salon.")
+
+
+def cmd_chat_new(args: argparse.Namespace) -> None:
+    store = ChatStore(_open(args).conn)
+    room_id = store.create_room(args.name, _members(args.members), args.group)
+    _out(args, {"id": room_id, "name": args.name.strip()}, room_id)
+
+
+def cmd_chat_send(args: argparse.Namespace) -> None:
+    if args.attach:
+        raise InvalidInput("Les pièces jointes ne sont pas encore prises en charge par « parvis chat send ».")
+    conn = _open(args).conn
+    store = ChatStore(conn)
+    room_id = store.resolve(args.room)
+    account = accounts.current(conn)
+    client_id = store.send(room_id, args.text, account.username if account else "")
+    _out(args, {"room": room_id, "client_id": client_id, "state": "pending"},
+         f"Message enregistré ({client_id}) ; il part à la prochaine synchronisation.")
+
+
+_STATE = {"pending": " (en attente)", "failed": " (refusé)", "sent": ""}
+
+
+def _line(m: Message) -> str:
+    seq = f"#{m.seq}" if m.seq is not None else "#…"
+    text = "(message supprimé)" if m.deleted else m.text
+    line = f"{seq} {m.created_at[:16].replace('T', ' ')} {m.author or '?'}{_STATE.get(m.state, '')} : {text}"
+    return line + (f" — {m.last_error}" if m.state == "failed" and m.last_error else "")
+
+
+def cmd_chat_read(args: argparse.Namespace) -> None:
+    store = ChatStore(_open(args).conn)
+    room = store.room(store.resolve(args.room))
+    messages = store.messages(room.id, args.limit)
+    _out(args, {"room": room.__dict__, "messages": [m.__dict__ for m in messages]},
+         "\n".join(_line(m) for m in messages) if messages else "Aucun message.")
+
+
 def cmd_sync(args: argparse.Namespace) -> None:
     engine = Engine(_open(args).conn)
     report = asyncio.run(engine.sync_once())
     pending = engine.status.pending
     if report.errors:
         raise ParvisError("Synchronisation incomplète : " + " ; ".join(report.errors))
-    _out(args, {"documents": report.documents, "pending": pending},
-         f"Synchronisé : {report.documents} document(s), rien en attente." if not pending
-         else f"Synchronisé : {report.documents} document(s) ; encore en attente : {pending}.")
+    done = f"{report.documents} document(s)"
+    if report.chat_sent or report.chat_received:
+        done += f", {report.chat_sent} message(s) envoyé(s), {report.chat_received} reçu(s)"
+    _out(args, {"documents": report.documents, "chat_sent": report.chat_sent, "chat_received": report.chat_received,
+                "pending": pending},
+         f"Synchronisé : {done}, rien en attente." if not pending
+         else f"Synchronisé : {done} ; encore en attente : {pending}.")
 
 
 async def _probe(url: str, ca_file: str | None) -> str | None:
@@ -183,6 +239,7 @@ def cmd_status(args: argparse.Namespace) -> None:
     account = accounts.current(conn)
     pending = outbox.counts(conn)
     errors = [e.last_error for e in outbox.pending(conn) if e.last_error]
+    errors += [f"message refusé ({m.client_id}) : {m.last_error}" for m in ChatStore(conn).failed_messages()]
     data: dict[str, Any] = {"account": None, "online": None, "pending": pending, "errors": errors}
     lines = []
     if account is None:
@@ -199,7 +256,7 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 def cmd_search(args: argparse.Namespace) -> None:
     store = DocStore(_open(args).conn)
-    search.refresh(store.conn, {"doc": store.search_content})
+    search.refresh(store.conn, {"doc": store.search_content, "chat": ChatStore(store.conn).search_content})
     hits = search.query(store.conn, args.query)
     _out(args, [h.__dict__ for h in hits],
          "\n".join(f"{h.ref}  {h.title}  — {h.snippet}" for h in hits) or "Aucun résultat.")
@@ -251,6 +308,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(docs, "export", cmd_docs_export, "exporte ; le format suit l'extension : .odt .pdf .html .md .txt")
     p.add_argument("id")
     p.add_argument("file")
+    chat = sub.add_parser("chat", help="discussions").add_subparsers(dest="sub", required=True)
+    command(chat, "rooms", cmd_chat_rooms, "liste les salons")
+    p = command(chat, "new", cmd_chat_new, "crée un salon, hors ligne ; affiche son identifiant")
+    p.add_argument("name")
+    p.add_argument("--members", help="membres, séparés par des virgules : alice,bob")
+    p.add_argument("--group", help="ouvre le salon à un groupe (un service)")
+    p = command(chat, "send", cmd_chat_send, "écrit un message, hors ligne ; il part à la prochaine synchronisation")
+    p.add_argument("room", help="identifiant (ou son début) ou nom du salon")
+    p.add_argument("text")
+    p.add_argument("--attach", metavar="FILE", help="pièce jointe (pas encore prise en charge)")
+    p = command(chat, "read", cmd_chat_read, "affiche les messages d'un salon")
+    p.add_argument("room", help="identifiant (ou son début) ou nom du salon")
+    p.add_argument("--limit", type=int, help="seulement les N derniers messages")
     command(sub, "sync", cmd_sync, "synchronise tout avec le serveur")
     command(sub, "status", cmd_status, "état de la synchronisation")
     command(sub, "search", cmd_search, "recherche dans tout le profil").add_argument("query")

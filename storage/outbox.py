@@ -10,8 +10,12 @@ DOC_CREATE = "doc.create"
 DOC_UPDATE = "doc.update"
 DOC_SHARE = "doc.share"
 DOC_DELETE = "doc.delete"
+CHAT_ROOM = "chat.room"  # create a room (target: its client-chosen id)
+CHAT_SEND = "chat.send"  # post a message (target: the room; payload: {"client_id"})
 
-MODULE_OF = {DOC_CREATE: "docs", DOC_UPDATE: "docs", DOC_SHARE: "docs", DOC_DELETE: "docs"}
+MODULE_OF = {DOC_CREATE: "docs", DOC_UPDATE: "docs", DOC_SHARE: "docs", DOC_DELETE: "docs",
+             CHAT_ROOM: "chat", CHAT_SEND: "chat"}
+CHAT_KINDS = (CHAT_ROOM, CHAT_SEND)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ def drop_target(conn: Any, target: str) -> bool:
     created = conn.execute("SELECT 1 FROM outbox WHERE target = ? AND kind = ?", (target, DOC_CREATE)).fetchone()
     conn.execute("DELETE FROM outbox WHERE target = ?", (target,))
     return created is not None
+
+
+def remove(conn: Any, entry: Entry) -> None:
+    """Forget `entry` whatever happened to it (its outcome is recorded elsewhere)."""
+    conn.execute("DELETE FROM outbox WHERE id = ?", (entry.id,))
 
 
 def failed(conn: Any, entry: Entry, error: str) -> None:

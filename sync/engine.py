@@ -23,6 +23,7 @@ from storage.db import get_setting, transaction
 from storage.docs import DocStore
 
 from . import account as accounts
+from .chat import sync_chat
 from .docs import relax_durability, sync_http, sync_ws
 from .errors import NoAccount, Refused, SyncError, Unreachable
 from .http import Account, check, explain
@@ -44,6 +45,8 @@ class Status:
 @dataclass
 class Report:
     documents: int = 0
+    chat_sent: int = 0
+    chat_received: int = 0
     errors: list[str] = field(default_factory=list)
     bytes_sent: int = 0
     bytes_received: int = 0
@@ -119,6 +122,9 @@ class Engine:
                 mode = self._transport_mode()
                 for doc_id in self.docs.needing_sync(versions):
                     mode = await self._sync_document(client, doc_id, versions[doc_id], mode, report)
+                chat = await sync_chat(client, self.conn)
+                report.chat_sent, report.chat_received = chat.sent, chat.received
+                report.errors += chat.errors
             except (httpx.TransportError, OSError) as exc:
                 raise explain(exc, account.server_url) from exc
         return report
@@ -155,8 +161,8 @@ class Engine:
     async def _push_operations(self, client: httpx.AsyncClient, report: Report) -> None:
         """Replay queued one-off operations in order. Each is idempotent on the server."""
         for entry in outbox.pending(self.conn):
-            if entry.kind == outbox.DOC_UPDATE:
-                continue
+            if entry.kind == outbox.DOC_UPDATE or entry.kind in outbox.CHAT_KINDS:
+                continue  # document edits go with each document, chat after the documents
             try:
                 await self._replay(client, entry)
             except Refused as exc:
