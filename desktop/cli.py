@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -194,10 +195,19 @@ def cmd_chat_send(args: argparse.Namespace) -> None:
 _STATE = {"pending": " (en attente)", "failed": " (refusé)", "sent": ""}
 
 
+
+def _local_time(iso_utc: str) -> str:
+    """'2026-11-22 17:09' in local time, from the store's ISO UTC form."""
+    try:
+        moment = datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
+    except ValueError:
+        return iso_utc[:16]
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
 def _line(m: Message) -> str:
     seq = f"#{m.seq}" if m.seq is not None else "#…"
     text = "(message supprimé)" if m.deleted else m.text
-    line = f"{seq} {m.created_at[:16].replace('T', ' ')} {m.author or '?'}{_STATE.get(m.state, '')} : {text}"
+    line = f"{seq} {_local_time(m.created_at)} {m.author or '?'}{_STATE.get(m.state, '')} : {text}"
     return line + (f" — {m.last_error}" if m.state == "failed" and m.last_error else "")
 
 

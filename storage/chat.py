@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from . import outbox, search
@@ -204,6 +205,16 @@ class ChatStore:
             outbox.add(self.conn, outbox.CHAT_SEND, message.room, f"{outbox.CHAT_SEND}:{client_id}",
                        json.dumps({"client_id": client_id}))
 
+    @staticmethod
+    def _iso(value: Any) -> str | None:
+        """The server's timestamps (seconds since the epoch) in the store's own form (ISO, UTC)."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            moment = datetime.fromtimestamp(float(value), UTC)
+            return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return str(value)
+
     def store_remote(self, m: dict[str, Any]) -> None:
         """Insert or update a message as the server has it (ours become sent). Call in a
         transaction."""
@@ -214,8 +225,8 @@ class ChatStore:
             "reactions = excluded.reactions, state = 'sent', last_error = NULL, created_at = excluded.created_at, "
             "edited_at = excluded.edited_at, deleted = excluded.deleted",
             (m["room"], int(m["seq"]), m["client_id"], m.get("author") or "", m.get("text") or "", m.get("reply_to"),
-             json.dumps(m.get("reactions") or {}, ensure_ascii=False), m.get("created_at") or "",
-             m.get("edited_at"), 1 if m.get("deleted") else 0),
+             json.dumps(m.get("reactions") or {}, ensure_ascii=False), self._iso(m.get("created_at")) or "",
+             self._iso(m.get("edited_at")), 1 if m.get("deleted") else 0),
         )
         search.mark_dirty(self.conn, SEARCH_KIND, m["client_id"])
 

@@ -4,6 +4,7 @@ loses nothing."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -57,6 +58,9 @@ def test_offline_messages_arrive_in_order_exactly_once(tmp_path: Path) -> None:
             assert _texts(b, room_id) == texts
             assert [m.seq for m in b.messages(room_id)] == list(range(1, N + 1))
             assert b.room(room_id).unread == N
+            # The server's epoch timestamps are kept in the store's own form: ISO, UTC, like ours.
+            assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", m.created_at)
+                       for m in b.messages(room_id))
             # A second round fetches nothing new and duplicates nothing.
             report = await Engine(b.conn, w.transport).sync_once()
             assert report.chat_received == 0
