@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.requests import Request
@@ -292,9 +294,8 @@ async def post_message(request: Request) -> Response:
     if reply_to is not None and (not isinstance(reply_to, int) or isinstance(reply_to, bool)):
         raise ApiError(400, "reply_to invalide : un numéro de message est attendu")
     try:
-        message, created = await svc.store.post_message(room_id, client_id, user, text, reply_to)
-    except UnknownMessage as exc:
-        raise ApiError(404, f"message inconnu : {reply_to}") from exc
+        with _known_message(reply_to):
+            message, created = await svc.store.post_message(room_id, client_id, user, text, reply_to)
     except ClientIdConflict as exc:
         raise ApiError(409, f"identifiant de message déjà utilisé : {client_id}") from exc
     payload = message_json(message)
@@ -303,11 +304,18 @@ async def post_message(request: Request) -> Response:
     return JSONResponse(payload, status_code=201 if created else 200)
 
 
-async def _own_message(svc: Services, room_id: str, seq: int, user: str) -> ChatMessage:
+@contextmanager
+def _known_message(seq: Any) -> Iterator[None]:
+    """Turn the store's UnknownMessage into the API's 404 for message `seq`."""
     try:
-        message = await svc.store.get_message(room_id, seq)
+        yield
     except UnknownMessage as exc:
         raise ApiError(404, f"message inconnu : {seq}") from exc
+
+
+async def _own_message(svc: Services, room_id: str, seq: int, user: str) -> ChatMessage:
+    with _known_message(seq):
+        message = await svc.store.get_message(room_id, seq)
     if message.author != user:
         raise ApiError(403, "accès refusé : ce message n'est pas le vôtre")
     return message
@@ -320,10 +328,8 @@ async def edit_message(request: Request) -> Response:
     seq = _seq_param(request)
     text = _text(await read_json_object(request, svc.config.max_json_body_bytes), svc)
     await _own_message(svc, room_id, seq, user)
-    try:
+    with _known_message(seq):
         message = await svc.store.edit_message(room_id, seq, text)
-    except UnknownMessage as exc:
-        raise ApiError(404, f"message inconnu : {seq}") from exc
     payload = message_json(message)
     await publish_to_room(svc, room_id, {"type": "edit", "message": payload})
     return JSONResponse(payload)
@@ -348,10 +354,8 @@ async def put_reaction(request: Request) -> Response:
     emoji = request.path_params["emoji"]
     if not emoji or len(emoji) > MAX_EMOJI_CHARS or any(ch.isspace() for ch in emoji):
         raise ApiError(400, "réaction invalide : un emoji est attendu")
-    try:
+    with _known_message(seq):
         message = await svc.store.set_reaction(room_id, seq, user, emoji, request.method == "PUT")
-    except UnknownMessage as exc:
-        raise ApiError(404, f"message inconnu : {seq}") from exc
     payload = message_json(message)
     await publish_to_room(svc, room_id, {"type": "reaction", "message": payload})
     return JSONResponse(payload)
