@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import outbox, search
-from .db import transaction
+from .db import like_prefix, transaction
 from .errors import InvalidInput, NotFound
 
 SEARCH_KIND = "chat"
@@ -63,10 +63,6 @@ def _message(row: Any) -> Message:
     room, seq, client_id, author, text, reply_to, reactions, state, error, created, edited, deleted = row
     return Message(room, seq, client_id, author, text, reply_to, json.loads(reactions or "{}"), state, error,
                    created, edited, bool(deleted))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class ChatStore:
@@ -120,7 +116,7 @@ class ChatStore:
         if exact:
             return str(exact[0])
         for query, arg in (("SELECT id FROM chat_rooms WHERE name = ? COLLATE NOCASE LIMIT 2", ref),
-                           ("SELECT id FROM chat_rooms WHERE id LIKE ? ESCAPE '\\' LIMIT 2", _escape_like(ref) + "%")):
+                           ("SELECT id FROM chat_rooms WHERE id LIKE ? ESCAPE '\\' LIMIT 2", like_prefix(ref))):
             rows = self.conn.execute(query, (arg,)).fetchall()
             if len(rows) > 1:
                 raise InvalidInput(f"« {ref} » désigne plusieurs salons : donnez l'identifiant (ou son début).")

@@ -59,3 +59,8 @@ def set_secret(conn: Any, name: str, value: str) -> None:
         "INSERT INTO secrets(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
         (name, value),
     )
+
+
+def like_prefix(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching what starts with `text`, taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

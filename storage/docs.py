@@ -19,7 +19,7 @@ from typing import Any
 from pycrdt import Doc, Map, Text
 
 from . import outbox, search
-from .db import client_id, transaction
+from .db import client_id, like_prefix, transaction
 from .errors import InvalidInput, NotFound
 from .textpos import char_to_utf8
 
@@ -98,7 +98,7 @@ class DocStore:
         or InvalidInput when the prefix is ambiguous."""
         rows = self.conn.execute(
             "SELECT id FROM documents WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 2",
-            (ref, ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"),
+            (ref, like_prefix(ref)),
         ).fetchall()
         exact = [r[0] for r in rows if r[0] == ref]
         if exact:
