@@ -195,7 +195,6 @@ def cmd_chat_send(args: argparse.Namespace) -> None:
 _STATE = {"pending": " (en attente)", "failed": " (refusé)", "sent": ""}
 
 
-
 def _local_time(iso_utc: str) -> str:
     """'2026-11-22 17:09' in local time, from the store's ISO UTC form."""
     try:
@@ -203,6 +202,7 @@ def _local_time(iso_utc: str) -> str:
     except ValueError:
         return iso_utc[:16]
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
 
 def _line(m: Message) -> str:
     seq = f"#{m.seq}" if m.seq is not None else "#…"
