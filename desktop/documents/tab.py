@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from pycrdt import Doc, Map
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QTextCursor
+from PySide6.QtGui import QColor, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolBar, QToolButton, QVBoxLayout, QWidget
 
+from editors.cursors import MAX_NAME
 from editors.richtext import RichTextEditor
 
 from ..icons import icon
@@ -122,17 +124,22 @@ class DocumentTab(QWidget):
             self.titleChanged.emit(title)
 
     def set_peers(self, states: dict[int, dict[str, Any]]) -> None:
-        """Show the other editors' cursors and names."""
+        """Show the other editors' cursors and names. States come from other clients: anything
+        malformed is skipped, and names are shown as text, never as markup."""
         self.editor.set_remote_cursors(states)
-        names = []
+        present: list[tuple[str, str]] = []
         for state in states.values():
             user = state.get("user") if isinstance(state, dict) else None
-            if isinstance(user, dict) and isinstance(user.get("name"), str):
-                colour = user.get("color") if isinstance(user.get("color"), str) else "#666"
-                names.append(f'<span style="color:{colour}">●</span> {user["name"]}')
-        self.presence.setText("&nbsp;&nbsp;".join(names))
+            name = user.get("name") if isinstance(user, dict) else None
+            if isinstance(user, dict) and isinstance(name, str) and name.strip():
+                colour = user.get("color")
+                if not (isinstance(colour, str) and QColor.isValidColorName(colour)):
+                    colour = "#666666"
+                present.append((name.strip()[:MAX_NAME], colour))
+        self.presence.setText("&nbsp;&nbsp;".join(f'<span style="color:{colour}">●</span> {html.escape(name)}'
+                                                  for name, colour in present))
         self.presence.setToolTip(self.tr("Aussi dans ce document : {0}").format(
-            ", ".join(str(s.get("user", {}).get("name", "?")) for s in states.values() if isinstance(s, dict))))
+            ", ".join(name for name, _ in present)) if present else "")
 
     def presence_state(self) -> dict[str, Any]:
         return {"user": self.user, "cursor": self.editor.local_cursor()}

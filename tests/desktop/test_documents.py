@@ -188,3 +188,15 @@ def test_a_document_opens_at_its_top(qtbot: QtBot, open_window: Opener) -> None:
     tab = only_tab(qtbot, window)
     assert tab.editor.textCursor().position() == 0
     assert tab.editor.verticalScrollBar().value() == 0
+
+
+def test_other_editors_names_are_text_and_malformed_presence_is_skipped(qtbot: QtBot, open_window: Opener) -> None:
+    window = open_window("agent")
+    window.documents.commands["new"].trigger()
+    tab = only_tab(qtbot, window)
+    tab.set_peers({1: {"user": {"name": "<b>Marie</b> & Cie", "color": "javascript:alert(1)"}, "cursor": None},
+                   2: {"user": "pas un objet"}, 3: "pas un état", 4: {"user": {"name": "Paul", "color": "#2e7d32"}}})
+    label = tab.presence.text()
+    assert "&lt;b&gt;Marie&lt;/b&gt; &amp; Cie" in label and "<b>" not in label
+    assert "javascript" not in label and "#2e7d32" in label
+    assert tab.presence.toolTip().endswith("<b>Marie</b> & Cie, Paul")
