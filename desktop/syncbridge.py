@@ -182,14 +182,20 @@ class SyncBridge(QObject):
 
     async def _serve(self, live: _Live, session: LiveDoc) -> None:
         """Forward pushes and presence until the connection drops."""
-        while session.closed is None:
-            waits = [asyncio.ensure_future(live.push.wait()), asyncio.ensure_future(live.presence_changed.wait())]
-            await asyncio.wait(waits, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
-            for w in waits:
-                w.cancel()
-            if live.push.is_set():
-                live.push.clear()
-                await session.push()
-            if live.presence_changed.is_set():
-                live.presence_changed.clear()
-                await session.set_presence(live.presence)
+        ended = asyncio.ensure_future(session.wait_closed())
+        try:
+            while not ended.done():
+                waits = [asyncio.ensure_future(live.push.wait()), asyncio.ensure_future(live.presence_changed.wait())]
+                await asyncio.wait([*waits, ended], return_when=asyncio.FIRST_COMPLETED)
+                for w in waits:
+                    w.cancel()
+                if ended.done():
+                    return
+                if live.push.is_set():
+                    live.push.clear()
+                    await session.push()
+                if live.presence_changed.is_set():
+                    live.presence_changed.clear()
+                    await session.set_presence(live.presence)
+        finally:
+            ended.cancel()

@@ -329,6 +329,11 @@ class LiveDoc:
         self.session.awareness.set_local_state(state)
         await self.session.send_awareness()
 
+    async def wait_closed(self) -> None:
+        """Return once the connection has ended (`closed` then says why). Cancelling this wait
+        leaves the connection alone."""
+        await asyncio.wait([self._tasks[0]])
+
     @property
     def closed(self) -> BaseException | None:
         """Why the connection ended, or None while it is open."""
