@@ -74,10 +74,10 @@ def cmd_init(args: argparse.Namespace) -> None:
          f"Profil créé dans {args.profile}, protégé par {how}.")
 
 
-def _managed(name: str, given: str | None) -> str | None:
+def _managed(machine: policy.Policies, name: str, given: str | None) -> str | None:
     """An option's value under the machine's policies: an enforced value wins (and a different
     one given is refused), otherwise what was given, otherwise the installation preset."""
-    setting = policy.load().get(name)
+    setting = machine.get(name)
     if setting.locked:
         if given and given != setting.value:
             raise InvalidInput(f"{name} est imposé par votre collectivité ({setting.value}) : "
@@ -87,7 +87,8 @@ def _managed(name: str, given: str | None) -> str | None:
 
 
 def cmd_account_add(args: argparse.Namespace) -> None:
-    server, ca_file = _managed("ServerUrl", args.server), _managed("CaFile", args.ca_file)
+    machine = policy.load()
+    server, ca_file = _managed(machine, "ServerUrl", args.server), _managed(machine, "CaFile", args.ca_file)
     if not server:
         raise InvalidInput("Indiquez l'adresse du serveur avec --server (aucune n'est préréglée sur ce poste).")
     vault = _open(args)
