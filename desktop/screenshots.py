@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pycrdt import Text
+from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -120,19 +120,18 @@ def shoot(out: Path) -> None:
 
 
 def _remote_cursor(tab: DocumentTab) -> None:
-    """Another editor, Marie Lefèvre, with her cursor on the word 'Quorum' (as a peer's
-    presence arrives from the server)."""
-    body = tab.doc.get("body", type=Text)
-    text = str(body)
-    start = len(text[: text.index("Le quorum")].encode())
-    anchor = body.sticky_index(start)
-    head = body.sticky_index(start + len(b"Le quorum"))
-    state = {"user": {"name": "Marie Lefèvre", "color": colour_for(3)},
-             "cursor": {"anchor": anchor.to_json(), "head": head.to_json()}}
-    tab.set_peers({4242: state})
+    """Another editor, Marie Lefèvre, with 'Le quorum' selected: her presence is encoded by the
+    editor's own code, as her Parvis would send it (pycrdt's sticky indexes are off after
+    accented text; the editor corrects that)."""
+    text = tab.editor.toPlainText()
     cursor = tab.editor.textCursor()
+    cursor.setPosition(text.index("Le quorum"))
+    cursor.setPosition(text.index("Le quorum") + len("Le quorum"), QTextCursor.MoveMode.KeepAnchor)
+    tab.editor.setTextCursor(cursor)
+    state = {"user": {"name": "Marie Lefèvre", "color": colour_for(3)}, "cursor": tab.editor.local_cursor()}
     cursor.setPosition(text.index("Secrétaire de séance"))
     tab.editor.setTextCursor(cursor)
+    tab.set_peers({4242: state})
     tab.editor.verticalScrollBar().setValue(0)
 
 
