@@ -1,5 +1,6 @@
 """The ASGI application: routes, JSON errors in French, and a lifespan that opens and closes the
-store (with its writer thread), the bus and the rooms."""
+store (with its writer thread), the blob store (sweeping the files nothing uses), the bus and
+the rooms."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import api, catchup, chat, chat_events
+from . import api, catchup, chat, chat_attachments, chat_events, chat_messages
 from .auth import Authenticator, make_hasher
 from .bus import load as load_bus
 from .config import ServerConfig
@@ -22,6 +23,7 @@ from .deps import ApiError, Services, error_response
 from .errors import StoreError
 from .rooms import RoomManager
 from .store import load as load_store
+from .store.blobs import load as load_blobs
 from .ws import YjsMiddleware
 
 log = logging.getLogger(__name__)
@@ -64,21 +66,26 @@ def create_app(config: ServerConfig) -> Starlette:
         store = load_store(config)
         await store.open()
         bus = load_bus(config)
+        blobs = load_blobs(config)
         try:
+            await blobs.open()
+            await chat_attachments.sweep_unused_blobs(store, blobs)
             await bus.open()
             rooms = RoomManager(store, bus, config, node=uuid.uuid4().hex)
             auth = Authenticator(store, make_hasher(config))
-            app.state.services = Services(config, store, bus, auth, rooms)
+            app.state.services = Services(config, store, bus, auth, rooms, blobs)
             try:
                 yield
             finally:
                 await rooms.close()
                 await bus.close()
         finally:
+            await blobs.close()
             await store.close()
 
     return Starlette(
-        routes=[*api.routes(), *catchup.routes(), *chat.routes(), *chat_events.routes()],
+        routes=[*api.routes(), *catchup.routes(), *chat.routes(), *chat_messages.routes(),
+                *chat_attachments.routes(), *chat_events.routes()],
         middleware=[Middleware(YjsMiddleware)],
         lifespan=lifespan,
         exception_handlers={

@@ -1,4 +1,6 @@
-"""Chat REST routes under `/api/chat/`: rooms, members, messages, reactions, read markers.
+"""Chat REST routes under `/api/chat/`: rooms and members here, and the JSON shapes and rights
+check every chat route shares; messages, reactions and read markers are in `chat_messages.py`,
+file attachments in `chat_attachments.py`.
 
 Every handler runs on the loop thread and checks rights first: a non-member gets the same 404 as
 for a room that does not exist. Each change is persisted, then published as an event to every
@@ -9,8 +11,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from starlette.requests import Request
@@ -21,20 +21,17 @@ from .chat_events import publish_to_room, publish_to_users
 from .config import check_doc_id, check_group_name, check_username
 from .deps import ApiError, Services, authenticated, read_json_object
 from .errors import (
-    ClientIdConflict,
     InvalidName,
     LastOwner,
     NotAMember,
     UnknownChatRoom,
     UnknownGroup,
-    UnknownMessage,
     UnknownUser,
 )
-from .store.base import ChatMember, ChatMessage, ChatRole, ChatRoom, RoomKind
+from .store.base import ChatAttachment, ChatMember, ChatMessage, ChatRole, ChatRoom, RoomKind
 
 MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._@-]{0,63})")
 MAX_NAME_CHARS = 100
-MAX_EMOJI_CHARS = 32
 
 
 def mentions(text: str) -> list[str]:
@@ -43,8 +40,14 @@ def mentions(text: str) -> list[str]:
     return sorted({m.group(1).rstrip("._-@") for m in MENTION_RE.finditer(text)} - {""})
 
 
+def attachment_json(a: ChatAttachment) -> dict[str, Any]:
+    """Return the JSON shape of an attachment as a message lists it. Any thread."""
+    return {"id": a.id, "name": a.name, "size": a.size, "type": a.content_type}
+
+
 def message_json(m: ChatMessage) -> dict[str, Any]:
-    """Return the JSON shape of a message."""
+    """Return the JSON shape of a message. `rev` is the room's change counter at the message's
+    last change; a tombstone lists no attachments. Any thread."""
     return {
         "room": m.room_id,
         "seq": m.seq,
@@ -57,13 +60,17 @@ def message_json(m: ChatMessage) -> dict[str, Any]:
         "created_at": m.created_at,
         "edited_at": m.edited_at,
         "deleted": m.deleted,
+        "rev": m.rev,
+        "attachments": [] if m.deleted else [attachment_json(a) for a in m.attachments],
     }
 
 
 def room_json(r: ChatRoom) -> dict[str, Any]:
-    """Return the JSON shape of a room (without the caller's role and counters)."""
+    """Return the JSON shape of a room (without the caller's role and counters). `rev` is its
+    change counter: the rev of its last posted, edited, deleted or reacted-to message. Any
+    thread."""
     return {"id": r.id, "kind": r.kind.value, "name": r.name, "group": r.group,
-            "created_by": r.created_by, "last_seq": r.last_seq}
+            "created_by": r.created_by, "last_seq": r.last_seq, "rev": r.rev}
 
 
 def members_json(members: list[ChatMember]) -> list[dict[str, Any]]:
@@ -71,11 +78,12 @@ def members_json(members: list[ChatMember]) -> list[dict[str, Any]]:
     return [{"username": m.username, "role": m.role.value, "via_group": not m.explicit} for m in members]
 
 
-def _unknown_room(room_id: str) -> ApiError:
+def unknown_room(room_id: str) -> ApiError:
+    """Return the 404 of a room that does not exist, or that the caller is not a member of."""
     return ApiError(404, f"salon inconnu : {room_id}")
 
 
-async def _member(request: Request, admin: bool = False) -> tuple[Services, str, str, ChatRole]:
+async def require_member(request: Request, admin: bool = False) -> tuple[Services, str, str, ChatRole]:
     """Authenticate and check the caller's membership of `{room_id}`. Return (services, user,
     room id, role). Raises ApiError 401, 404 (unknown room or not a member), 403 (not admin)."""
     svc, user = await authenticated(request)
@@ -85,36 +93,20 @@ async def _member(request: Request, admin: bool = False) -> tuple[Services, str,
     except (InvalidName, UnknownChatRoom):
         role = None
     if role is None:
-        raise _unknown_room(room_id)
+        raise unknown_room(room_id)
     if admin and role is not ChatRole.ADMIN:
         raise ApiError(403, "accès refusé : il faut être administrateur du salon")
     return svc, user, room_id, role
 
 
 async def _managed_channel(request: Request) -> tuple[Services, str, str, ChatRoom]:
-    svc, user, room_id, _ = await _member(request, admin=True)
+    svc, user, room_id, _ = await require_member(request, admin=True)
     room = await svc.store.get_chat_room(room_id)
     if room is None:
-        raise _unknown_room(room_id)
+        raise unknown_room(room_id)
     if room.kind is not RoomKind.CHANNEL:
         raise ApiError(409, "une conversation directe ne se renomme pas et ses membres ne changent pas")
     return svc, user, room_id, room
-
-
-def _seq_param(request: Request) -> int:
-    try:
-        return int(request.path_params["seq"])
-    except ValueError as exc:
-        raise ApiError(404, "message inconnu") from exc
-
-
-def _text(body: dict[str, Any], svc: Services) -> str:
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise ApiError(400, 'corps de requête invalide : {"text": "…"} non vide attendu')
-    if len(text) > svc.config.max_chat_text_chars:
-        raise ApiError(413, f"message trop long : {len(text)} caractères, maximum {svc.config.max_chat_text_chars}")
-    return text
 
 
 def _name(value: object) -> str:
@@ -187,7 +179,7 @@ async def _role_or_none(svc: Services, room_id: str, user: str) -> ChatRole | No
 async def _room_payload(svc: Services, room_id: str, user: str) -> dict[str, Any]:
     room = await svc.store.get_chat_room(room_id)
     if room is None:
-        raise _unknown_room(room_id)
+        raise unknown_room(room_id)
     members = await svc.store.list_chat_members(room_id)
     role = next((m.role.value for m in members if m.username == user), None)
     return {**room_json(room), "role": role, "members": members_json(members)}
@@ -195,7 +187,7 @@ async def _room_payload(svc: Services, room_id: str, user: str) -> dict[str, Any
 
 async def get_room(request: Request) -> Response:
     """GET /api/chat/rooms/{room_id}: members only; room + {"role", "members"}."""
-    svc, user, room_id, _ = await _member(request)
+    svc, user, room_id, _ = await require_member(request)
     return JSONResponse(await _room_payload(svc, room_id, user))
 
 
@@ -232,7 +224,7 @@ async def delete_member(request: Request) -> Response:
     """DELETE /api/chat/rooms/{room_id}/members/{username}: channel admins, or a member leaving;
     404 if not an explicit member; 409 for the last admin; 204. The removed user gets a
     {"type": "removed"} event."""
-    svc, user, room_id, role = await _member(request)
+    svc, user, room_id, role = await require_member(request)
     target = request.path_params["username"]
     if target != user:
         svc, user, room_id, _ = await _managed_channel(request)
@@ -247,135 +239,8 @@ async def delete_member(request: Request) -> Response:
     return Response(status_code=204)
 
 
-# -- messages --------------------------------------------------------------------------------------
-
-
-def _int_query(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise ApiError(400, f"paramètre « {name} » invalide : un entier est attendu") from exc
-    if number < 0:
-        raise ApiError(400, f"paramètre « {name} » invalide : un entier positif est attendu")
-    return number
-
-
-async def list_messages(request: Request) -> Response:
-    """GET /api/chat/rooms/{room_id}/messages?after=SEQ|before=SEQ&limit=N: members only;
-    {"messages": [...] in seq order, "last_seq"}. Without after/before: the newest page. limit
-    defaults to `chat_page_default` and is capped at `chat_page_max`."""
-    svc, _, room_id, _ = await _member(request)
-    after, before = _int_query(request, "after"), _int_query(request, "before")
-    if after is not None and before is not None:
-        raise ApiError(400, "« after » et « before » ne vont pas ensemble")
-    limit = _int_query(request, "limit") or svc.config.chat_page_default
-    limit = min(limit, svc.config.chat_page_max)
-    messages = await svc.store.list_messages(room_id, after=after, before=before, limit=limit)
-    room = await svc.store.get_chat_room(room_id)
-    return JSONResponse({"messages": [message_json(m) for m in messages], "last_seq": room.last_seq if room else 0})
-
-
-async def post_message(request: Request) -> Response:
-    """POST /api/chat/rooms/{room_id}/messages {"client_id": UUID, "text", "reply_to"?: seq}:
-    members only; 201 message (stored, then pushed as a "message" event); 200 with the stored
-    message when `client_id` was already posted; 409 if another author used that UUID; 404 for
-    an unknown `reply_to`."""
-    svc, user, room_id, _ = await _member(request)
-    body = await read_json_object(request, svc.config.max_json_body_bytes)
-    try:
-        client_id = str(uuid.UUID(str(body.get("client_id"))))
-    except ValueError as exc:
-        raise ApiError(400, "client_id invalide : un UUID est attendu") from exc
-    text = _text(body, svc)
-    reply_to = body.get("reply_to")
-    if reply_to is not None and (not isinstance(reply_to, int) or isinstance(reply_to, bool)):
-        raise ApiError(400, "reply_to invalide : un numéro de message est attendu")
-    try:
-        with _known_message(reply_to):
-            message, created = await svc.store.post_message(room_id, client_id, user, text, reply_to)
-    except ClientIdConflict as exc:
-        raise ApiError(409, f"identifiant de message déjà utilisé : {client_id}") from exc
-    payload = message_json(message)
-    if created:
-        await publish_to_room(svc, room_id, {"type": "message", "message": payload})
-    return JSONResponse(payload, status_code=201 if created else 200)
-
-
-@contextmanager
-def _known_message(seq: Any) -> Iterator[None]:
-    """Turn the store's UnknownMessage into the API's 404 for message `seq`."""
-    try:
-        yield
-    except UnknownMessage as exc:
-        raise ApiError(404, f"message inconnu : {seq}") from exc
-
-
-async def _own_message(svc: Services, room_id: str, seq: int, user: str) -> ChatMessage:
-    with _known_message(seq):
-        message = await svc.store.get_message(room_id, seq)
-    if message.author != user:
-        raise ApiError(403, "accès refusé : ce message n'est pas le vôtre")
-    return message
-
-
-async def edit_message(request: Request) -> Response:
-    """PATCH /api/chat/rooms/{room_id}/messages/{seq} {"text"}: its author only; 404 for a deleted
-    message; 200 message, pushed as an "edit" event."""
-    svc, user, room_id, _ = await _member(request)
-    seq = _seq_param(request)
-    text = _text(await read_json_object(request, svc.config.max_json_body_bytes), svc)
-    await _own_message(svc, room_id, seq, user)
-    with _known_message(seq):
-        message = await svc.store.edit_message(room_id, seq, text)
-    payload = message_json(message)
-    await publish_to_room(svc, room_id, {"type": "edit", "message": payload})
-    return JSONResponse(payload)
-
-
-async def delete_message(request: Request) -> Response:
-    """DELETE /api/chat/rooms/{room_id}/messages/{seq}: its author only; 200 tombstone (no text,
-    same seq), pushed as a "delete" event."""
-    svc, user, room_id, _ = await _member(request)
-    seq = _seq_param(request)
-    await _own_message(svc, room_id, seq, user)
-    payload = message_json(await svc.store.delete_message(room_id, seq))
-    await publish_to_room(svc, room_id, {"type": "delete", "message": payload})
-    return JSONResponse(payload)
-
-
-async def put_reaction(request: Request) -> Response:
-    """PUT (add) or DELETE (remove) /api/chat/rooms/{room_id}/messages/{seq}/reactions/{emoji}:
-    members only, the caller's own reaction; 200 message, pushed as a "reaction" event."""
-    svc, user, room_id, _ = await _member(request)
-    seq = _seq_param(request)
-    emoji = request.path_params["emoji"]
-    if not emoji or len(emoji) > MAX_EMOJI_CHARS or any(ch.isspace() for ch in emoji):
-        raise ApiError(400, "réaction invalide : un emoji est attendu")
-    with _known_message(seq):
-        message = await svc.store.set_reaction(room_id, seq, user, emoji, request.method == "PUT")
-    payload = message_json(message)
-    await publish_to_room(svc, room_id, {"type": "reaction", "message": payload})
-    return JSONResponse(payload)
-
-
-async def put_read(request: Request) -> Response:
-    """PUT /api/chat/rooms/{room_id}/read {"seq": N}: the caller's read marker, never moving back
-    and capped at the last seq; 200 {"room", "seq"}, pushed to the caller's other devices as a
-    "read" event."""
-    svc, user, room_id, _ = await _member(request)
-    seq = (await read_json_object(request, svc.config.max_json_body_bytes)).get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise ApiError(400, 'corps de requête invalide : {"seq": N} attendu')
-    marker = await svc.store.mark_read(room_id, user, seq)
-    publish_to_users(svc, [user], {"type": "read", "room": room_id, "seq": marker})
-    return JSONResponse({"room": room_id, "seq": marker})
-
-
 def routes() -> list[Route]:
-    """Return the chat REST routes."""
+    """Return the chat room routes (messages: `chat_messages.py`; files: `chat_attachments.py`)."""
     room = "/api/chat/rooms/{room_id}"
     return [
         Route("/api/chat/rooms", list_rooms, methods=["GET"]),
@@ -384,10 +249,4 @@ def routes() -> list[Route]:
         Route(room, rename_room, methods=["PATCH"]),
         Route(room + "/members/{username}", put_member, methods=["PUT"]),
         Route(room + "/members/{username}", delete_member, methods=["DELETE"]),
-        Route(room + "/messages", list_messages, methods=["GET"]),
-        Route(room + "/messages", post_message, methods=["POST"]),
-        Route(room + "/messages/{seq}", edit_message, methods=["PATCH"]),
-        Route(room + "/messages/{seq}", delete_message, methods=["DELETE"]),
-        Route(room + "/messages/{seq}/reactions/{emoji}", put_reaction, methods=["PUT", "DELETE"]),
-        Route(room + "/read", put_read, methods=["PUT"]),
     ]

@@ -4,6 +4,8 @@ Events are JSON text frames, published on the bus to one channel per user ("chat
 so a client receives the events of every room it belongs to and nothing else:
 
     {"type": "message" | "edit" | "delete" | "reaction", "message": {...}}
+                                             one "message" per new message, a batch's in order;
+                                             none for a replayed one
     {"type": "room", "room": {...}}          a room was created, renamed or its members changed
     {"type": "removed", "room": ID}          the user left or was removed from a room
     {"type": "read", "room": ID, "seq": N}   the user's read marker moved (their other devices)
@@ -59,11 +61,20 @@ def publish_to_users(svc: Services, users: Iterable[str], event: dict[str, Any],
 async def publish_to_room(svc: Services, room_id: str, event: dict[str, Any], sender: str = "") -> None:
     """Publish `event` to every current member of the room (explicit or through its group).
     Raises StoreError. Loop thread."""
+    await publish_all_to_room(svc, room_id, [event], sender)
+
+
+async def publish_all_to_room(svc: Services, room_id: str, events: list[dict[str, Any]], sender: str = "") -> None:
+    """Publish `events`, in order, to every current member of the room, reading the members
+    once (a batch of messages). Raises StoreError. Loop thread."""
+    if not events:
+        return
     try:
-        members = await svc.store.list_chat_members(room_id)
+        members = [m.username for m in await svc.store.list_chat_members(room_id)]
     except UnknownChatRoom:
         return
-    publish_to_users(svc, (m.username for m in members), event, sender)
+    for event in events:
+        publish_to_users(svc, members, event, sender)
 
 
 async def chat_events(websocket: WebSocket) -> None:

@@ -13,6 +13,7 @@ from .errors import InvalidName
 MIB = 1024 * 1024
 
 DOC_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ATTACHMENT_ID_RE = re.compile(r"[0-9a-f]{32}")
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
 
@@ -25,7 +26,10 @@ class ServerConfig:
     - `unload_compaction_threshold`: a room being unloaded compacts first if its tail is at least this long.
     - `outbox_max_bytes`: a connection whose unsent messages exceed this is closed (slow reader).
     - `max_chat_text_chars`: cap on one chat message; `chat_page_*`: history page sizes.
+    - `chat_batch_max`: most messages in one batch post; the batch body may be that many times
+      `max_json_body_bytes`.
     - `max_attachment_bytes`: cap on one chat attachment (25 MB by default).
+    - `blob_store`: where file contents go ("file": `blobs_path`).
     - `argon2_*`: Argon2id parameters for new password hashes (argon2-cffi defaults).
     """
 
@@ -44,7 +48,9 @@ class ServerConfig:
     max_chat_text_chars: int = 10_000
     chat_page_default: int = 50
     chat_page_max: int = 200
+    chat_batch_max: int = 100
     max_attachment_bytes: int = 25 * MIB
+    blob_store: str = "file"
     compaction_threshold: int = 500
     unload_compaction_threshold: int = 20
     outbox_max_bytes: int = 64 * MIB
@@ -58,6 +64,11 @@ class ServerConfig:
         """The SQLite file inside `data_dir`."""
         return self.data_dir / "parvis-server.db"
 
+    @property
+    def blobs_path(self) -> Path:
+        """The folder of file contents (chat attachments) inside `data_dir`."""
+        return self.data_dir / "blobs"
+
 
 def check_doc_id(doc_id: str) -> str:
     """Return `doc_id` unchanged, or raise InvalidName. Any thread."""
@@ -66,6 +77,16 @@ def check_doc_id(doc_id: str) -> str:
             "identifiant de document invalide : 1 à 64 caractères parmi A-Z, a-z, 0-9, « _ » et « - »"
         )
     return doc_id
+
+
+def check_attachment_id(att_id: str) -> str:
+    """Return `att_id` unchanged, or raise InvalidName: a UUID in 32 lowercase hex digits. Any
+    thread."""
+    if not ATTACHMENT_ID_RE.fullmatch(att_id):
+        raise InvalidName(
+            "identifiant de pièce jointe invalide : un UUID en 32 chiffres hexadécimaux (minuscules) attendu"
+        )
+    return att_id
 
 
 def check_group_name(name: str) -> str:

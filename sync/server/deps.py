@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,6 +17,7 @@ from .config import ServerConfig, check_doc_id
 from .errors import InvalidName, UnknownDocument
 from .rooms import RoomManager
 from .store.base import Role, Store
+from .store.blobs import BlobStore
 
 ROLE_LABELS = {Role.OWNER: "propriétaire", Role.EDITOR: "éditeur", Role.READER: "lecteur"}
 _RANK = {Role.READER: 1, Role.EDITOR: 2, Role.OWNER: 3}
@@ -23,13 +25,17 @@ _RANK = {Role.READER: 1, Role.EDITOR: 2, Role.OWNER: 3}
 
 @dataclass(frozen=True)
 class Services:
-    """The live objects of a running app, set up by the lifespan."""
+    """The live objects of a running app, set up by the lifespan. `blob_lock` makes "a blob
+    appears and a row uses it" and "a blob no row uses is deleted" exclusive (see
+    `chat_attachments.py`)."""
 
     config: ServerConfig
     store: Store
     bus: Bus
     auth: Authenticator
     rooms: RoomManager
+    blobs: BlobStore
+    blob_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class ApiError(Exception):

@@ -57,3 +57,30 @@ class UnknownMessage(StoreError):
 
 class ClientIdConflict(StoreError):
     """The message's client UUID was already used in the room by another author."""
+
+
+class MessageRefused(StoreError):
+    """One message of a batch was refused, so the whole batch was: `index` (0-based) says which,
+    `error` is the store's reason (UnknownMessage, ClientIdConflict, AttachmentUnusable)."""
+
+    def __init__(self, index: int, error: StoreError) -> None:
+        super().__init__(f"message {index + 1} : {error}")
+        self.index = index
+        self.error = error
+
+
+class AttachmentUnusable(StoreError):
+    """A message names an attachment that is not in its room, not its author's, or already
+    attached to another message."""
+
+
+class UnknownBlob(StoreError):
+    """No stored file content with that SHA-256."""
+
+
+class BlobTooLarge(ServerError):
+    """A file being written went past the size cap; nothing was kept of it."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"fichier trop gros : plus de {limit} octets")
+        self.limit = limit

@@ -140,6 +140,10 @@ def test_a_non_member_learns_nothing(server: ServerThread) -> None:
                 ("PUT", "/members/someone", {"json": {"role": "member"}}), ("DELETE", "/members/someone", {}),
                 ("GET", "/messages", {}),
                 ("POST", "/messages", {"json": {"client_id": str(uuid.uuid4()), "text": "x"}}),
+                ("POST", "/messages/batch", {"json": {"messages": [{"client_id": str(uuid.uuid4()), "text": "x"}]}}),
+                ("GET", "/messages", {"params": {"changed_after": 0}}),
+                ("PUT", f"/attachments/{uuid.uuid4().hex}", {"params": {"name": "a.txt"}, "content": b"x"}),
+                ("GET", f"/attachments/{uuid.uuid4().hex}", {}),
                 ("PATCH", "/messages/1", {"json": {"text": "x"}}), ("DELETE", "/messages/1", {}),
                 ("PUT", "/messages/1/reactions/👍", {}), ("PUT", "/read", {"json": {"seq": 1}}),
             ]:

@@ -1,4 +1,5 @@
-"""The groups and chat part of the Store contract, run against every implementation."""
+"""The groups and chat part of the Store contract (rooms, messages, change revisions, batches,
+attachment metadata), run against every implementation."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ from pathlib import Path
 import pytest
 
 from sync.server.errors import (
+    AttachmentUnusable,
     ClientIdConflict,
     GroupExists,
     LastOwner,
+    MessageRefused,
     NotAMember,
     UnknownChatRoom,
     UnknownGroup,
     UnknownMessage,
     UnknownUser,
 )
-from sync.server.store import ChatMember, ChatRole, RoomKind, Store
+from sync.server.store import ChatAttachment, ChatMember, ChatRole, NewMessage, RoomKind, Store
 
 from .test_store_contract import IMPLEMENTATIONS, with_users
 
@@ -212,7 +215,7 @@ async def test_read_markers_never_move_back_and_drive_unread_counts(store: Store
 
 async def test_schema_2_migrates_a_version_1_database(tmp_path: Path) -> None:
     from sync.server.store.sqlite import SqliteStore
-    from sync.server.store.sqlite_schema import MIGRATIONS
+    from sync.server.store.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
@@ -229,5 +232,137 @@ async def test_schema_2_migrates_a_version_1_database(tmp_path: Path) -> None:
     finally:
         await s.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
+
+
+# -- change revisions ------------------------------------------------------------------------------
+
+
+async def test_every_change_takes_the_rooms_next_rev(store: Store) -> None:
+    await with_users(store, "alice", "bob")
+    await channel(store, members=("bob",))
+    await channel(store, "voirie")
+    for i in range(1, 4):
+        message, _ = await store.post_message("urba", f"u{i}", "alice", f"m{i}", None)
+        assert message.rev == i
+    other, _ = await store.post_message("voirie", "v1", "alice", "ailleurs", None)
+    assert other.rev == 1  # per room
+    replay, created = await store.post_message("urba", "u1", "alice", "m1", None)
+    assert not created and replay.rev == 1  # a replay changes nothing
+    assert (await store.edit_message("urba", 1, "m1 corrigé")).rev == 4
+    assert (await store.set_reaction("urba", 2, "bob", "👍", True)).rev == 5
+    assert (await store.set_reaction("urba", 2, "bob", "👍", True)).rev == 5  # already there: no change
+    assert (await store.set_reaction("urba", 2, "bob", "🎉", False)).rev == 5  # never there: no change
+    assert (await store.delete_message("urba", 3)).rev == 6
+    assert (await store.delete_message("urba", 3)).rev == 6  # deleting a tombstone changes nothing
+    room = await store.get_chat_room("urba")
+    assert room is not None and room.rev == 6 and room.last_seq == 3
+    [summary] = [s for s in await store.list_chat_rooms("alice") if s.room.id == "urba"]
+    assert summary.room.rev == 6
+    changes = await store.list_changes("urba", 3)
+    assert [(m.seq, m.rev, m.text, m.deleted) for m in changes] == [
+        (1, 4, "m1 corrigé", False), (2, 5, "m2", False), (3, 6, "", True)]
+    assert [m.seq for m in await store.list_changes("urba", 0, limit=2)] == [1, 2]  # rev order, capped
+    assert await store.list_changes("urba", 6) == []
+    assert [m.rev for m in await store.list_messages("urba")] == [4, 5, 6]
+    with pytest.raises(UnknownChatRoom):
+        await store.list_changes("nope", 0)
+
+
+# -- batches ---------------------------------------------------------------------------------------
+
+
+async def test_a_batch_is_stored_in_order_and_all_or_nothing(store: Store) -> None:
+    await with_users(store, "alice", "bob")
+    await channel(store, members=("bob",))
+    await store.post_message("urba", "b1", "bob", "de Bob", None)
+    batch = [NewMessage("a1", "un"), NewMessage("a2", "deux", reply_to=2), NewMessage("a1", "un, rejoué")]
+    results = await store.post_messages("urba", "alice", batch)
+    assert [(m.seq, m.text, created) for m, created in results] == [
+        (2, "un", True), (3, "deux", True), (2, "un", False)]
+    assert results[1][0].reply_to == 2  # a reply to a message of the same batch
+    again = await store.post_messages("urba", "alice", [NewMessage("a2", "x"), NewMessage("a3", "trois")])
+    assert [(m.seq, created) for m, created in again] == [(3, False), (4, True)]
+    before = await store.get_chat_room("urba")
+    for items, index, error in [
+        ([NewMessage("c1", "ok"), NewMessage("c2", "à rien", reply_to=99)], 1, UnknownMessage),
+        ([NewMessage("c1", "ok"), NewMessage("c2", "ok"), NewMessage("b1", "vol")], 2, ClientIdConflict),
+        ([NewMessage("c1", "ok", attachments=("f" * 32,))], 0, AttachmentUnusable),
+    ]:
+        with pytest.raises(MessageRefused) as info:
+            await store.post_messages("urba", "alice", items)
+        assert info.value.index == index and isinstance(info.value.error, error)
+        assert str(info.value).startswith(f"message {index + 1} : ")
+    assert await store.get_chat_room("urba") == before  # neither seq nor rev moved
+    assert [m.client_id for m in await store.list_messages("urba")] == ["b1", "a1", "a2", "a3"]
+    with pytest.raises(UnknownChatRoom):
+        await store.post_messages("nope", "alice", [NewMessage("z", "x")])
+
+
+# -- attachments -----------------------------------------------------------------------------------
+
+
+def attachment(att_id: str, room: str = "urba", uploader: str = "alice", sha: str = "a" * 64) -> ChatAttachment:
+    return ChatAttachment(att_id, room, uploader, f"fichier-{att_id[:4]}.pdf", "application/pdf", 1234, sha)
+
+
+async def test_attachments_are_recorded_then_linked_to_one_message(store: Store) -> None:
+    await with_users(store, "alice", "bob")
+    await channel(store, members=("bob",))
+    await channel(store, "voirie")
+    ids = [f"{i:032x}" for i in range(1, 7)]
+    stored, created = await store.add_attachment(attachment(ids[0]))
+    assert created and stored.seq is None and stored.created_at > 0
+    again, created = await store.add_attachment(attachment(ids[0], uploader="bob", sha="b" * 64))
+    assert not created and again == stored  # the id is taken: nothing changes
+    assert await store.get_attachment(ids[0]) == stored and await store.get_attachment(ids[5]) is None
+    await store.add_attachment(attachment(ids[1], sha="b" * 64))
+    await store.add_attachment(attachment(ids[2], uploader="bob"))
+    await store.add_attachment(attachment(ids[3], room="voirie"))
+    with pytest.raises(UnknownChatRoom):
+        await store.add_attachment(attachment(ids[4], room="nope"))
+    message, _ = await store.post_message("urba", "m1", "alice", "", None, [ids[1], ids[0]])
+    assert [(a.id, a.name, a.size, a.content_type) for a in message.attachments] == [
+        (ids[1], "fichier-0000.pdf", 1234, "application/pdf"), (ids[0], "fichier-0000.pdf", 1234, "application/pdf")]
+    assert (await store.get_attachment(ids[0])).seq == 1  # type: ignore[union-attr]
+    replay, created = await store.post_message("urba", "m1", "alice", "", None, [ids[1], ids[0]])
+    assert not created and replay == message
+    for att_id, words in [(ids[0], "déjà jointe"), (ids[2], "quelqu'un d'autre"), (ids[3], "inconnue"),
+                          (ids[5], "inconnue")]:
+        with pytest.raises(AttachmentUnusable, match=words):
+            await store.post_message("urba", f"m-{att_id}", "alice", "x", None, [att_id])
+    assert (await store.get_chat_room("urba")).last_seq == 1  # type: ignore[union-attr]
+    assert await store.blobs_in_use(["a" * 64, "b" * 64, "c" * 64]) == {"a" * 64, "b" * 64}
+    tomb = await store.delete_message("urba", 1)
+    assert tomb.attachments == () and await store.get_attachment(ids[0]) is None
+    assert await store.blobs_in_use(["a" * 64, "b" * 64]) == {"a" * 64}  # still used by bob's and voirie's
+    assert await store.blobs_in_use([]) == set()
+
+
+async def test_schema_3_gives_existing_messages_a_rev(tmp_path: Path) -> None:
+    from sync.server.store.sqlite import SqliteStore
+    from sync.server.store.sqlite_schema import MIGRATIONS
+
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[1] + MIGRATIONS[2] + "PRAGMA user_version = 2;")
+    conn.execute("INSERT INTO users VALUES ('alice', 'h', 0)")
+    conn.execute("INSERT INTO chat_rooms(id, kind, name, created_by, created_at, last_seq) "
+                 "VALUES ('urba', 'channel', 'Urbanisme', 'alice', 0, 2)")
+    conn.execute("INSERT INTO chat_members VALUES ('urba', 'alice', 'admin')")
+    conn.executemany("INSERT INTO chat_messages(room_id, seq, client_id, author, text, created_at) "
+                     "VALUES ('urba', ?, ?, 'alice', ?, 0)", [(1, "u1", "un"), (2, "u2", "deux")])
+    conn.commit()
+    conn.close()
+    s = SqliteStore(path)
+    await s.open()
+    try:
+        room = await s.get_chat_room("urba")
+        assert room is not None and room.rev == 2
+        assert [(m.seq, m.rev) for m in await s.list_changes("urba", 0)] == [(1, 1), (2, 2)]
+        assert (await s.edit_message("urba", 1, "un !")).rev == 3
+        message, _ = await s.post_message("urba", "u3", "alice", "trois", None)
+        assert (message.seq, message.rev) == (3, 4)
+    finally:
+        await s.close()

@@ -1,11 +1,14 @@
-"""The server's pluggable store: the contract in `base`, SQLite in `sqlite`."""
+"""The server's pluggable store: the contract in `base`, SQLite in `sqlite`; file contents in
+`blobs` (`BlobStore`, on disk in `FileBlobStore`)."""
 
 from .base import (
+    ChatAttachment,
     ChatMember,
     ChatMessage,
     ChatRole,
     ChatRoom,
     Member,
+    NewMessage,
     Role,
     RoomKind,
     RoomSummary,
@@ -16,12 +19,13 @@ from .base import (
 )
 
 __all__ = [
+    "ChatAttachment",
     "ChatMember",
     "ChatMessage",
     "ChatRole",
     "ChatRoom",
-    "RoomKind",
     "Member",
+    "NewMessage",
     "Role",
     "RoomKind",
     "RoomSummary",

@@ -14,16 +14,24 @@ Data model:
 - chat rooms: a channel (named, optionally open to a group: every group member is a member) or a
   direct conversation; explicit members with a `ChatRole`; a log of messages numbered 1, 2, 3…
   per room, each carrying the client's UUID (unique per room: a replay returns the stored
-  message); reactions per (message, emoji, user); a read marker per (room, user).
+  message); reactions per (message, emoji, user); a read marker per (room, user);
+- a change counter per room (`rev`): every message insert, edit, delete and reaction change
+  sets that message's `rev` to the room's incremented `rev`, in the same write, so "every
+  message with rev > N" is what changed since a client saw rev N;
+- chat attachments: the metadata of an uploaded file (client-chosen id, room, uploader, name,
+  type, size, SHA-256 of the content) and the message it is attached to, if any. The content
+  itself lives in a `BlobStore` (`blobs.py`), by SHA-256.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from ..errors import MessageRefused
 
 if TYPE_CHECKING:
     from ..config import ServerConfig
@@ -81,6 +89,7 @@ class ChatRoom:
     group: str | None
     created_by: str
     last_seq: int
+    rev: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,9 +112,36 @@ class RoomSummary:
 
 
 @dataclass(frozen=True)
+class ChatAttachment:
+    """A file uploaded to a room. `seq` is the message it is attached to (None until then);
+    `created_at` and `seq` are set by the store."""
+
+    id: str
+    room_id: str
+    uploader: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: float = 0.0
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One message to post: `attachments` are attachment ids, in the order to show them."""
+
+    client_id: str
+    text: str
+    reply_to: int | None = None
+    attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChatMessage:
-    """A message of a room's log. A deleted message is a tombstone: empty text, no reactions.
-    `reactions` is ((emoji, (user, …)), …), both sorted."""
+    """A message of a room's log. A deleted message is a tombstone: empty text, no reactions, no
+    attachments. `reactions` is ((emoji, (user, …)), …), both sorted; `rev` is the room's change
+    counter at its last change; `attachments` are in the order they were posted."""
 
     room_id: str
     seq: int
@@ -117,6 +153,8 @@ class ChatMessage:
     edited_at: float | None
     deleted: bool
     reactions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    rev: int = 0
+    attachments: tuple[ChatAttachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -295,13 +333,31 @@ class Store(ABC):
     # -- chat messages ----------------------------------------------------------------------------
 
     @abstractmethod
+    async def post_messages(
+        self, room_id: str, author: str, messages: Sequence[NewMessage]
+    ) -> list[tuple[ChatMessage, bool]]:
+        """Post `messages` in order, all or nothing, in ONE write; return (message, created) for
+        each, in order. Each one is appended with the next seq (and rev), its attachments linked
+        to it; but if its `client_id` is already in the room from the same author, it is the
+        stored message with created=False, and nothing of it changes (a replay). Raises
+        UnknownChatRoom, and MessageRefused(index, error) with `error` one of UnknownMessage
+        (`reply_to` not in the room), ClientIdConflict (the UUID belongs to another author's
+        message), AttachmentUnusable (not in this room, not the author's, or attached to another
+        message); then nothing is stored. Durable when it returns."""
+
     async def post_message(
-        self, room_id: str, client_id: str, author: str, text: str, reply_to: int | None
+        self, room_id: str, client_id: str, author: str, text: str, reply_to: int | None,
+        attachments: Sequence[str] = (),
     ) -> tuple[ChatMessage, bool]:
-        """Append a message with the next seq and return (message, True); if `client_id` is already
-        in the room from the same author, return (stored message, False) and change nothing.
-        Raises UnknownChatRoom, UnknownMessage (`reply_to` not in the room), ClientIdConflict
-        (the UUID belongs to another author's message). Durable when it returns."""
+        """Post one message, as `post_messages` does; return (message, created). Raises
+        UnknownChatRoom, UnknownMessage, ClientIdConflict, AttachmentUnusable."""
+        try:
+            [result] = await self.post_messages(
+                room_id, author, [NewMessage(client_id, text, reply_to, tuple(attachments))]
+            )
+        except MessageRefused as exc:
+            raise exc.error from None
+        return result
 
     @abstractmethod
     async def get_message(self, room_id: str, seq: int) -> ChatMessage:
@@ -314,13 +370,16 @@ class Store(ABC):
 
     @abstractmethod
     async def delete_message(self, room_id: str, seq: int) -> ChatMessage:
-        """Turn a message into a tombstone (no text, no reactions; seq and author stay); return
-        it. Idempotent. Raises UnknownMessage."""
+        """Turn a message into a tombstone (no text, no reactions, and its attachments forgotten:
+        their rows go; seq and author stay); return it. Idempotent: deleting a tombstone changes
+        nothing, not even its rev. Raises UnknownMessage. The caller frees the blobs that no
+        attachment uses any more (`blobs_in_use`)."""
 
     @abstractmethod
     async def set_reaction(self, room_id: str, seq: int, username: str, emoji: str, present: bool) -> ChatMessage:
-        """Add (`present`) or remove a user's emoji on a message; return the message. Idempotent.
-        Raises UnknownMessage (also for a tombstone)."""
+        """Add (`present`) or remove a user's emoji on a message; return the message. Idempotent:
+        the rev moves only when a reaction was really added or removed. Raises UnknownMessage
+        (also for a tombstone)."""
 
     @abstractmethod
     async def list_messages(
@@ -330,9 +389,30 @@ class Store(ABC):
         last ones with seq < `before` (or the newest). Raises UnknownChatRoom."""
 
     @abstractmethod
+    async def list_changes(self, room_id: str, after_rev: int, limit: int = 50) -> list[ChatMessage]:
+        """Return up to `limit` messages with rev > `after_rev`, in rev order: everything posted,
+        edited, deleted or reacted to since the client saw `after_rev`. Raises UnknownChatRoom."""
+
+    @abstractmethod
     async def mark_read(self, room_id: str, username: str, seq: int) -> int:
         """Move the user's read marker to `seq` (capped at the room's last seq), never backwards;
         return the marker. Raises UnknownChatRoom."""
+
+    # -- chat attachments -------------------------------------------------------------------------
+
+    @abstractmethod
+    async def add_attachment(self, attachment: ChatAttachment) -> tuple[ChatAttachment, bool]:
+        """Record an uploaded file (its `created_at` is stamped here, `seq` stays None) and return
+        (it, True); if the id exists already, in any room, return (the stored one, False) and
+        change nothing: the caller compares them. Raises UnknownChatRoom."""
+
+    @abstractmethod
+    async def get_attachment(self, attachment_id: str) -> ChatAttachment | None:
+        """Return the attachment, or None."""
+
+    @abstractmethod
+    async def blobs_in_use(self, hashes: Collection[str]) -> set[str]:
+        """Return the SHA-256 hashes among `hashes` that at least one attachment uses."""
 
 
 def load(config: ServerConfig) -> Store:

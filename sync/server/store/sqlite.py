@@ -20,13 +20,14 @@ from ..errors import LastOwner, NotAMember, StoreError, UnknownDocument, Unknown
 from .base import Member, Role, Store, StoredDocument, User
 from .checkpoint import Checkpointer
 from .sqlite_chat import SqliteChatMixin
+from .sqlite_messages import SqliteMessagesMixin
 from .sqlite_schema import configure, migrate
 from .writer import GroupCommitWriter
 
 T = TypeVar("T")
 
 
-class SqliteStore(SqliteChatMixin, Store):
+class SqliteStore(SqliteChatMixin, SqliteMessagesMixin, Store):
     """`Store` on SQLite. Public methods are called from the event-loop thread only."""
 
     def __init__(self, path: Path, read_threads: int = 4) -> None:

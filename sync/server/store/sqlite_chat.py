@@ -1,6 +1,6 @@
-"""Groups and chat on SQLite: the part of `SqliteStore` that implements the groups and chat
-methods of the `Store` contract. Same rules: public methods on the loop thread; the `op`/`fn`
-closures run on the writer thread or a reader thread."""
+"""Groups and chat rooms on SQLite: the part of `SqliteStore` that implements the groups and chat
+room methods of the `Store` contract (messages are in `sqlite_messages.py`). Same rules: public
+methods on the loop thread; the `op`/`fn` closures run on the writer thread or a reader thread."""
 
 from __future__ import annotations
 
@@ -8,23 +8,20 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ..errors import (
-    ClientIdConflict,
     GroupExists,
     LastOwner,
     NotAMember,
     UnknownChatRoom,
     UnknownGroup,
-    UnknownMessage,
     UnknownUser,
 )
-from .base import ChatMember, ChatMessage, ChatRole, ChatRoom, RoomKind, RoomSummary
+from .base import ChatMember, ChatRole, ChatRoom, RoomKind, RoomSummary
 
 T = TypeVar("T")
 
-_MESSAGE_COLUMNS = "room_id, seq, client_id, author, text, reply_to, created_at, edited_at, deleted"
 # Effective members of a room: explicit members, plus the members of the room's group.
 _EFFECTIVE = (
     "SELECT username, role, 1 AS explicit FROM chat_members WHERE room_id = :room "
@@ -201,7 +198,7 @@ class SqliteChatMixin:
 
         def fn(c: sqlite3.Connection) -> list[RoomSummary]:
             rows = c.execute(
-                "SELECT r.id, r.kind, r.name, r.group_name, r.created_by, r.last_seq, "
+                "SELECT r.id, r.kind, r.name, r.group_name, r.created_by, r.last_seq, r.rev, "
                 "coalesce(m.role, 'member'), coalesce(rd.seq, 0), "
                 "(SELECT count(*) FROM chat_messages x WHERE x.room_id = r.id AND x.seq > coalesce(rd.seq, 0) "
                 " AND x.deleted = 0 AND x.author <> :user) "
@@ -213,143 +210,11 @@ class SqliteChatMixin:
                 {"user": username},
             ).fetchall()
             return [
-                RoomSummary(ChatRoom(i, RoomKind(k), n, g, cb, ls), ChatRole(role), rs, unread)
-                for i, k, n, g, cb, ls, role, rs, unread in rows
+                RoomSummary(ChatRoom(i, RoomKind(k), n, g, cb, ls, rev), ChatRole(role), rs, unread)
+                for i, k, n, g, cb, ls, rev, role, rs, unread in rows
             ]
 
         return await self._read(fn)
-
-    # -- chat messages ----------------------------------------------------------------------------
-
-    async def post_message(
-        self, room_id: str, client_id: str, author: str, text: str, reply_to: int | None
-    ) -> tuple[ChatMessage, bool]:
-        """See `Store.post_message`. The seq is taken from `chat_rooms.last_seq` in the same write."""
-
-        def op(c: sqlite3.Connection) -> tuple[ChatMessage, bool]:
-            existing = c.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE room_id = ? AND client_id = ?",
-                (room_id, client_id),
-            ).fetchone()
-            if existing is not None:
-                if existing[3] != author:
-                    raise ClientIdConflict(f"identifiant de message déjà utilisé : {client_id}")
-                return _message(c, existing), False
-            head = c.execute("SELECT last_seq FROM chat_rooms WHERE id = ?", (room_id,)).fetchone()
-            if head is None:
-                raise UnknownChatRoom(f"salon inconnu : {room_id}")
-            if reply_to is not None and not 0 < reply_to <= head[0]:
-                raise UnknownMessage(f"message inconnu : {reply_to}")
-            seq = head[0] + 1
-            now = time.time()
-            c.execute("UPDATE chat_rooms SET last_seq = ? WHERE id = ?", (seq, room_id))
-            c.execute(
-                "INSERT INTO chat_messages(room_id, seq, client_id, author, text, reply_to, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (room_id, seq, client_id, author, text, reply_to, now),
-            )
-            return ChatMessage(room_id, seq, client_id, author, text, reply_to, now, None, False), True
-
-        return await self._write(op)
-
-    async def get_message(self, room_id: str, seq: int) -> ChatMessage:
-        """See `Store.get_message`."""
-        return await self._read(lambda c: _require_message(c, room_id, seq))
-
-    async def edit_message(self, room_id: str, seq: int, text: str) -> ChatMessage:
-        """See `Store.edit_message`."""
-
-        def op(c: sqlite3.Connection) -> ChatMessage:
-            cur = c.execute(
-                "UPDATE chat_messages SET text = ?, edited_at = ? WHERE room_id = ? AND seq = ? AND deleted = 0",
-                (text, time.time(), room_id, seq),
-            )
-            if cur.rowcount == 0:
-                raise UnknownMessage(f"message inconnu : {seq}")
-            return _require_message(c, room_id, seq)
-
-        return await self._write(op)
-
-    async def delete_message(self, room_id: str, seq: int) -> ChatMessage:
-        """See `Store.delete_message`."""
-
-        def op(c: sqlite3.Connection) -> ChatMessage:
-            _require_message(c, room_id, seq)
-            c.execute(
-                "UPDATE chat_messages SET text = '', deleted = 1, edited_at = coalesce(edited_at, ?) "
-                "WHERE room_id = ? AND seq = ?",
-                (time.time(), room_id, seq),
-            )
-            c.execute("DELETE FROM chat_reactions WHERE room_id = ? AND seq = ?", (room_id, seq))
-            return _require_message(c, room_id, seq)
-
-        return await self._write(op)
-
-    async def set_reaction(self, room_id: str, seq: int, username: str, emoji: str, present: bool) -> ChatMessage:
-        """See `Store.set_reaction`."""
-
-        def op(c: sqlite3.Connection) -> ChatMessage:
-            if _require_message(c, room_id, seq).deleted:
-                raise UnknownMessage(f"message inconnu : {seq}")
-            if present:
-                c.execute(
-                    "INSERT OR IGNORE INTO chat_reactions(room_id, seq, username, emoji) VALUES (?, ?, ?, ?)",
-                    (room_id, seq, username, emoji),
-                )
-            else:
-                c.execute(
-                    "DELETE FROM chat_reactions WHERE room_id = ? AND seq = ? AND username = ? AND emoji = ?",
-                    (room_id, seq, username, emoji),
-                )
-            return _require_message(c, room_id, seq)
-
-        return await self._write(op)
-
-    async def list_messages(
-        self, room_id: str, *, after: int | None = None, before: int | None = None, limit: int = 50
-    ) -> list[ChatMessage]:
-        """See `Store.list_messages`."""
-
-        def fn(c: sqlite3.Connection) -> list[ChatMessage] | None:
-            c.execute("BEGIN")  # messages and their reactions from one snapshot
-            try:
-                if _room(c, room_id) is None:
-                    return None
-                base = f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE room_id = ?"
-                params: tuple[object, ...]
-                if after is not None:
-                    sql, params = f"{base} AND seq > ? ORDER BY seq LIMIT ?", (room_id, after, limit)
-                elif before is not None:
-                    sql, params = f"{base} AND seq < ? ORDER BY seq DESC LIMIT ?", (room_id, before, limit)
-                else:
-                    sql, params = f"{base} ORDER BY seq DESC LIMIT ?", (room_id, limit)
-                rows = sorted(c.execute(sql, params).fetchall(), key=lambda r: r[1])
-                return [_message(c, r) for r in rows]
-            finally:
-                c.execute("COMMIT")
-
-        messages = await self._read(fn)
-        if messages is None:
-            raise UnknownChatRoom(f"salon inconnu : {room_id}")
-        return messages
-
-    async def mark_read(self, room_id: str, username: str, seq: int) -> int:
-        """See `Store.mark_read`."""
-
-        def op(c: sqlite3.Connection) -> int:
-            head = c.execute("SELECT last_seq FROM chat_rooms WHERE id = ?", (room_id,)).fetchone()
-            if head is None:
-                raise UnknownChatRoom(f"salon inconnu : {room_id}")
-            target = max(0, min(seq, head[0]))
-            c.execute(
-                "INSERT INTO chat_reads(room_id, username, seq) VALUES (?, ?, ?) "
-                "ON CONFLICT(room_id, username) DO UPDATE SET seq = max(seq, excluded.seq)",
-                (room_id, username, target),
-            )
-            row = c.execute("SELECT seq FROM chat_reads WHERE room_id = ? AND username = ?", (room_id, username))
-            return int(row.fetchone()[0])
-
-        return await self._write(op)
 
 
 # -- helpers run on the writer or a reader thread --------------------------------------------------
@@ -367,9 +232,9 @@ def _require_group(c: sqlite3.Connection, name: str) -> None:
 
 def _room(c: sqlite3.Connection, room_id: str) -> ChatRoom | None:
     row = c.execute(
-        "SELECT id, kind, name, group_name, created_by, last_seq FROM chat_rooms WHERE id = ?", (room_id,)
+        "SELECT id, kind, name, group_name, created_by, last_seq, rev FROM chat_rooms WHERE id = ?", (room_id,)
     ).fetchone()
-    return ChatRoom(row[0], RoomKind(row[1]), row[2], row[3], row[4], row[5]) if row else None
+    return ChatRoom(row[0], RoomKind(row[1]), row[2], row[3], row[4], row[5], row[6]) if row else None
 
 
 def _require_room(c: sqlite3.Connection, room_id: str) -> None:
@@ -403,30 +268,3 @@ def _require_other_admin(c: sqlite3.Connection, room_id: str, username: str) -> 
     ).fetchone()
     if other is None:
         raise LastOwner("le salon doit garder au moins un administrateur")
-
-
-def _message(c: sqlite3.Connection, row: Any) -> ChatMessage:
-    room_id, seq = str(row[0]), int(row[1])
-    reactions: dict[str, list[str]] = {}
-    for emoji, user in c.execute(
-        "SELECT emoji, username FROM chat_reactions WHERE room_id = ? AND seq = ? ORDER BY emoji, username",
-        (room_id, seq),
-    ):
-        reactions.setdefault(emoji, []).append(user)
-    return ChatMessage(
-        room_id, seq, str(row[2]), str(row[3]), str(row[4]),
-        None if row[5] is None else int(row[5]),
-        float(row[6]),
-        None if row[7] is None else float(row[7]),
-        bool(row[8]),
-        tuple((e, tuple(users)) for e, users in reactions.items()),
-    )
-
-
-def _require_message(c: sqlite3.Connection, room_id: str, seq: int) -> ChatMessage:
-    row = c.execute(
-        f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE room_id = ? AND seq = ?", (room_id, seq)
-    ).fetchone()
-    if row is None:
-        raise UnknownMessage(f"message inconnu : {seq}")
-    return _message(c, row)

@@ -6,7 +6,7 @@ import sqlite3
 
 from ..errors import SchemaTooNew
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -97,6 +97,31 @@ CREATE TABLE chat_reads (
     seq      INTEGER NOT NULL,
     PRIMARY KEY (room_id, username)
 ) WITHOUT ROWID;
+""",
+    # A change counter per room, and chat attachments. Existing messages get rev = seq (each
+    # one counts as changed when posted), and rooms rev = last_seq, so that a client asking for
+    # the changes after rev 0 gets every message once.
+    3: """
+ALTER TABLE chat_rooms ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chat_messages ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+UPDATE chat_messages SET rev = seq;
+UPDATE chat_rooms SET rev = last_seq;
+CREATE INDEX chat_messages_by_rev ON chat_messages(room_id, rev);
+CREATE TABLE chat_attachments (
+    id           TEXT PRIMARY KEY,
+    room_id      TEXT NOT NULL REFERENCES chat_rooms(id) ON DELETE CASCADE,
+    uploader     TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    sha256       TEXT NOT NULL,
+    created_at   REAL NOT NULL,
+    seq          INTEGER,
+    position     INTEGER,
+    FOREIGN KEY (room_id, seq) REFERENCES chat_messages(room_id, seq) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX chat_attachments_by_message ON chat_attachments(room_id, seq, position);
+CREATE INDEX chat_attachments_by_blob ON chat_attachments(sha256);
 """,
 }
 
