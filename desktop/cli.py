@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,15 @@ import platformdirs
 from desktop import policy
 from editors.export import export, export_format
 from storage import outbox, search
-from storage.chat import ChatStore, Message
+from storage.chat import ChatStore, Message, human_size
 from storage.docs import DocStore, delete_text, insert_text
-from storage.errors import InvalidInput, ParvisError
+from storage.errors import InvalidInput, NotFound, ParvisError
 from storage.vault import Vault
 from sync import account as accounts
+from sync.chat import fetch_attachment
 from sync.engine import Engine, share
 from sync.errors import AuthFailed, Unreachable
-from sync.http import make_client
+from sync.http import explain, make_client
 
 EXIT_ERROR = 1
 EXIT_UNREACHABLE = 2
@@ -172,7 +174,7 @@ def cmd_chat_rooms(args: argparse.Namespace) -> None:
         extra += [f"{r.pending} en attente"] if r.pending else []
         extra += [f"{r.failed} refusé(s)"] if r.failed else []
         lines.append(f"{r.id}  {r.name or '(conversation directe)'}" + (f"  [{', '.join(extra)}]" if extra else ""))
-    _out(args, [r.__dict__ for r in rooms], "\n".join(lines) if lines else "Aucun salon.")
+    _out(args, [asdict(r) for r in rooms], "\n".join(lines) if lines else "Aucun salon.")
 
 
 def cmd_chat_new(args: argparse.Namespace) -> None:
@@ -182,15 +184,42 @@ def cmd_chat_new(args: argparse.Namespace) -> None:
 
 
 def cmd_chat_send(args: argparse.Namespace) -> None:
-    if args.attach:
-        raise InvalidInput("Les pièces jointes ne sont pas encore prises en charge par « parvis chat send ».")
     conn = _open(args).conn
     store = ChatStore(conn)
     room_id = store.resolve(args.room)
     account = accounts.current(conn)
-    client_id = store.send(room_id, args.text, account.username if account else "")
+    client_id = store.send(room_id, args.text, account.username if account else "", attachments=args.attach or [])
     _out(args, {"room": room_id, "client_id": client_id, "state": "pending"},
          f"Message enregistré ({client_id}) ; il part à la prochaine synchronisation.")
+
+
+def cmd_chat_retry(args: argparse.Namespace) -> None:
+    store = ChatStore(_open(args).conn)
+    store.retry(args.client_id)
+    _out(args, {"client_id": args.client_id, "state": "pending"},
+         f"Message {args.client_id} remis en attente ; il repart à la prochaine synchronisation.")
+
+
+def cmd_chat_save(args: argparse.Namespace) -> None:
+    conn = _open(args).conn
+    store = ChatStore(conn)
+    room_id = store.attachment_room(args.id)
+    if room_id is None:
+        raise NotFound(f"Pièce jointe introuvable : {args.id}.")
+    data = store.attachment_data(args.id)
+    if data is None:
+        data = asyncio.run(_download(conn, room_id, args.id))
+    Path(args.file).write_bytes(data)
+    _out(args, {"id": args.id, "file": args.file, "size": len(data)}, f"Enregistré dans {args.file}.")
+
+
+async def _download(conn: Any, room_id: str, att_id: str) -> bytes:
+    account = accounts.required(conn)
+    async with accounts.client(conn, account) as client:
+        try:
+            return await fetch_attachment(client, conn, room_id, att_id)
+        except (httpx.TransportError, OSError) as exc:
+            raise explain(exc, account.server_url) from exc
 
 
 _STATE = {"pending": " (en attente)", "failed": " (refusé)", "sent": ""}
@@ -208,15 +237,22 @@ def _local_time(iso_utc: str) -> str:
 def _line(m: Message) -> str:
     seq = f"#{m.seq}" if m.seq is not None else "#…"
     text = "(message supprimé)" if m.deleted else m.text
-    line = f"{seq} {_local_time(m.created_at)} {m.author or '?'}{_STATE.get(m.state, '')} : {text}"
-    return line + (f" — {m.last_error}" if m.state == "failed" and m.last_error else "")
+    edited = " (modifié)" if m.edited_at and not m.deleted else ""
+    line = f"{seq} {_local_time(m.created_at)} {m.author or '?'}{_STATE.get(m.state, '')}{edited} : {text}"
+    if m.state == "failed" and m.last_error:
+        line += f" — {m.last_error}"
+    for emoji, users in m.reactions.items():
+        line += f"  {emoji} {len(users)}"
+    for att in m.attachments:
+        line += f"\n    📎 {att.name} ({human_size(att.size)}) [{att.id}]"
+    return line
 
 
 def cmd_chat_read(args: argparse.Namespace) -> None:
     store = ChatStore(_open(args).conn)
     room = store.room(store.resolve(args.room))
     messages = store.messages(room.id, args.limit)
-    _out(args, {"room": room.__dict__, "messages": [m.__dict__ for m in messages]},
+    _out(args, {"room": asdict(room), "messages": [asdict(m) for m in messages]},
          "\n".join(_line(m) for m in messages) if messages else "Aucun message.")
 
 
@@ -328,7 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(chat, "send", cmd_chat_send, "écrit un message, hors ligne ; il part à la prochaine synchronisation")
     p.add_argument("room", help="identifiant (ou son début) ou nom du salon")
     p.add_argument("text")
-    p.add_argument("--attach", metavar="FILE", help="pièce jointe (pas encore prise en charge)")
+    p.add_argument("--attach", metavar="FILE", type=Path, action="append",
+                   help="pièce jointe (répétable ; le texte peut alors être vide : \"\")")
+    command(chat, "retry", cmd_chat_retry, "renvoie un message refusé").add_argument("client_id")
+    p = command(chat, "save", cmd_chat_save, "enregistre une pièce jointe dans un fichier (la télécharge si besoin)")
+    p.add_argument("id", help="identifiant de la pièce jointe (affiché par « parvis chat read »)")
+    p.add_argument("file")
     p = command(chat, "read", cmd_chat_read, "affiche les messages d'un salon")
     p.add_argument("room", help="identifiant (ou son début) ou nom du salon")
     p.add_argument("--limit", type=int, help="seulement les N derniers messages")

@@ -11,11 +11,17 @@ DOC_UPDATE = "doc.update"
 DOC_SHARE = "doc.share"
 DOC_DELETE = "doc.delete"
 CHAT_ROOM = "chat.room"  # create a room (target: its client-chosen id)
-CHAT_SEND = "chat.send"  # post a message (target: the room; payload: {"client_id"})
+# The other chat operations target the room; the payload names the message by its client UUID.
+CHAT_SEND = "chat.send"  # post a message (payload: {"client_id"}; text and files are read at push)
+CHAT_EDIT = "chat.edit"  # one per message, the last text: {"client_id", "text"}
+CHAT_DELETE = "chat.delete"  # {"client_id"}
+CHAT_REACT = "chat.react"  # one per (message, emoji), the last wish: {"client_id", "emoji", "on", "user"}
+CHAT_READ = "chat.read"  # one per room, the highest marker: {"seq"}
 
 MODULE_OF = {DOC_CREATE: "docs", DOC_UPDATE: "docs", DOC_SHARE: "docs", DOC_DELETE: "docs",
-             CHAT_ROOM: "chat", CHAT_SEND: "chat"}
-CHAT_KINDS = (CHAT_ROOM, CHAT_SEND)
+             CHAT_ROOM: "chat", CHAT_SEND: "chat", CHAT_EDIT: "chat", CHAT_DELETE: "chat", CHAT_REACT: "chat",
+             CHAT_READ: "chat"}
+CHAT_KINDS = (CHAT_ROOM, CHAT_SEND, CHAT_EDIT, CHAT_DELETE, CHAT_REACT, CHAT_READ)
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,32 @@ def add(conn: Any, kind: str, target: str, idem_key: str, payload: str | None = 
         "ON CONFLICT(idem_key) DO NOTHING",
         (kind, target, idem_key, payload),
     )
+
+
+def put(conn: Any, kind: str, target: str, idem_key: str, payload: str) -> None:
+    """Queue an operation that replaces the pending one of the same `idem_key`, if any: it keeps
+    that one's place in the queue and takes the new payload, and its `seq` increases so that the
+    acknowledgement of the payload sent before does not remove it (see `done`)."""
+    conn.execute(
+        "INSERT INTO outbox(kind, target, idem_key, payload) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(idem_key) DO UPDATE SET payload = excluded.payload, seq = seq + 1",
+        (kind, target, idem_key, payload),
+    )
+
+
+def attempting(conn: Any, entries: list[Entry]) -> None:
+    """Count one more attempt of each entry, before sending it (whatever comes of it, the
+    server may have it from now on)."""
+    conn.executemany("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", [(e.id,) for e in entries])
+
+
+def with_prefix(conn: Any, prefix: str) -> list[Entry]:
+    """Return the pending entries whose idem_key starts with `prefix`, oldest first (served by
+    the idem_key index)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE idem_key >= ? AND idem_key < ? ORDER BY id",
+                        (prefix, upper)).fetchall()
+    return [Entry(*row) for row in rows]
 
 
 def bump(conn: Any, kind: str, target: str, seq: int) -> None:

@@ -1,6 +1,7 @@
 """Chat end to end, with the real server in a subprocess and the `parvis` CLI: 200 messages
-written by A while the server is stopped reach B in order and exactly once after A's
-`parvis sync`, even though the server is killed (SIGKILL) halfway through A's first sync."""
+written by A while the server is stopped (one with files attached) reach B in order and exactly
+once after A's `parvis sync`, even though the server is killed (SIGKILL) halfway through A's
+first sync (messages go in batches of 100: the kill comes after the first batch)."""
 
 from __future__ import annotations
 
@@ -42,15 +43,23 @@ def test_offline_chat_survives_server_kill(tmp_path: Path, monkeypatch: pytest.M
         texts = [f"Permis n° {i} : avis favorable, à signer 📝" for i in range(N)]
         a.run("chat", "send", "urbanisme", texts[0])
         a.run("chat", "send", room_id[:8], texts[1])
-        refused = a.run("chat", "send", "Urbanisme", "pièce", "--attach", str(tmp_path / "plan.pdf"), check=False)
-        assert refused.returncode == 1 and "pas encore" in refused.stderr
-        assert len(refused.stderr.strip().splitlines()) == 1
+        big = tmp_path / "plan.pdf"
+        with big.open("wb") as f:
+            f.truncate(31 * 1024 * 1024)
+        refused = a.run("chat", "send", "Urbanisme", "pièce", "--attach", str(big), check=False)
+        assert refused.returncode == 1, refused.stderr
+        assert refused.stderr.strip() == "parvis : « plan.pdf » est trop gros : 31,0 Mo, maximum 25 Mo."
+        plan = tmp_path / "Plan de masse — rue de l'Église.pdf"
+        plan.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 400)
+        notice = tmp_path / "avis.txt"
+        notice.write_text("Avis favorable du service", encoding="utf-8")
+        a.run("chat", "send", "Urbanisme", texts[2], "--attach", str(plan), "--attach", str(notice))
         offline = a.run("sync", check=False)
         assert offline.returncode == 2, offline.stderr
         vault = Vault.open(a.folder, lambda: PASSPHRASE)
         try:
             store = ChatStore(vault.conn)
-            for text in texts[2:]:
+            for text in texts[3:]:
                 store.send(room_id, text, "alice")
         finally:
             vault.close()
@@ -89,5 +98,12 @@ def test_offline_chat_survives_server_kill(tmp_path: Path, monkeypatch: pytest.M
         assert [m["text"] for m in got] == texts  # in order, exactly once
         assert [m["seq"] for m in got] == list(range(1, N + 1))
         assert {m["author"] for m in got} == {"alice"}
+        files = got[2]["attachments"]
+        assert [(f["name"], f["size"], f["downloaded"]) for f in files] == [
+            (plan.name, plan.stat().st_size, True), ("avis.txt", notice.stat().st_size, True)]  # small: fetched
+        shown = b.run("chat", "read", room_id).stdout
+        assert f"📎 {plan.name} (100,0 Ko)" in shown
+        b.run("chat", "save", files[0]["id"], str(tmp_path / "copie.pdf"))
+        assert (tmp_path / "copie.pdf").read_bytes() == plan.read_bytes()
     finally:
         server.stop()

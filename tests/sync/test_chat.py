@@ -147,35 +147,43 @@ def test_pending_messages_survive_reopening(tmp_path: Path) -> None:
 
 
 class Vanishing(httpx.AsyncBaseTransport):
-    """Lets `budget` chat message posts through, then behaves as a server that went away."""
+    """Lets `budget` message posts (a batch is one) through, then behaves as a server that went
+    away. With `lose_answer`, the last post let through reaches the server, which stores it, but
+    its answer is lost on the way back."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, budget: int) -> None:
-        self.inner, self.budget = inner, budget
+    def __init__(self, inner: httpx.AsyncBaseTransport, budget: int, lose_answer: bool = False) -> None:
+        self.inner, self.budget, self.lose_answer = inner, budget, lose_answer
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and request.url.path.endswith("/messages"):
+        if request.method == "POST" and request.url.path.endswith(("/messages", "/messages/batch")):
             if self.budget <= 0:
                 raise httpx.ConnectError("All connection attempts failed", request=request)
             self.budget -= 1
+            if self.budget == 0 and self.lose_answer:
+                await self.inner.handle_async_request(request)
+                raise httpx.ReadError("Connection reset by peer", request=request)
         return await self.inner.handle_async_request(request)
 
 
-def test_server_vanishing_mid_round_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("lose_answer", [False, True])
+def test_server_vanishing_mid_round_loses_and_duplicates_nothing(tmp_path: Path, lose_answer: bool) -> None:
     async def scenario() -> None:
         async with world(tmp_path) as w:
-            room_id, texts = await _offline_room(w, 40)
+            room_id, texts = await _offline_room(w, 250)
             a = ChatStore(w.profiles["alice"].conn)
             with pytest.raises(Unreachable):
-                await Engine(a.conn, Vanishing(w.transport, 17)).sync_once()
+                await Engine(a.conn, Vanishing(w.transport, 1, lose_answer)).sync_once()
+            acknowledged = 0 if lose_answer else 100  # a batch is acknowledged whole, or not at all
             states = [m.state for m in a.messages(room_id)]
-            assert states == ["sent"] * 17 + ["pending"] * 23
-            assert outbox.counts(a.conn) == {"chat": 23}
+            assert states == ["sent"] * acknowledged + ["pending"] * (250 - acknowledged)
+            assert outbox.counts(a.conn) == {"chat": 250 - acknowledged}
             await Engine(a.conn, w.transport).sync_once()
             assert outbox.counts(a.conn) == {}
+            assert [m.seq for m in a.messages(room_id)] == list(range(1, 251))
             b = ChatStore(w.profiles["bob"].conn)
             await Engine(b.conn, w.transport).sync_once()
             assert _texts(b, room_id) == texts
-            assert [m.seq for m in b.messages(room_id)] == list(range(1, 41))
+            assert [m.seq for m in b.messages(room_id)] == list(range(1, 251))
 
     run(scenario())
 
