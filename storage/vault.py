@@ -108,7 +108,12 @@ def connect(db_path: Path, key: bytes) -> Connection:
     connection belongs to the calling thread."""
     conn = sqlcipher3.connect(str(db_path), isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    conn.execute("PRAGMA cipher_memory_security = ON")
+    # Memory security (wiping every freed allocation) stays off, SQLCipher's own default: it
+    # applies to the whole process and makes every store read and write about ten times slower
+    # (measured: an insert 100 µs instead of 9 µs), while only guarding against someone who can
+    # read this process's memory, and who could read the key there as well. The file on disk,
+    # which is what a stolen laptop exposes, is encrypted either way.
+    conn.execute("PRAGMA cipher_memory_security = OFF")
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError:
