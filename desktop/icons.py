@@ -107,6 +107,20 @@ def _page(p: QPainter) -> None:
         p.drawLine(QPointF(7.5, y), QPointF(13.5, y))
 
 
+def _bubbles(p: QPainter) -> None:
+    back = QPainterPath()  # the answer, behind
+    back.addRoundedRect(QRectF(8, 7.5, 10, 7.5), 2.5, 2.5)
+    p.drawPath(back)
+    p.drawLine(QPointF(15.5, 15), QPointF(16.5, 17.5))
+    p.setBrush(QColor("#ffffff"))
+    front = QPainterPath()
+    front.addRoundedRect(QRectF(2, 3, 11.5, 8.5), 2.5, 2.5)
+    p.drawPath(front)
+    p.drawLine(QPointF(4.5, 11.5), QPointF(3.5, 14.5))
+    p.drawLine(QPointF(3.5, 14.5), QPointF(7, 11.5))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+
+
 def _close(p: QPainter) -> None:
     p.drawLine(QPointF(6, 6), QPointF(14, 14))
     p.drawLine(QPointF(14, 6), QPointF(6, 14))
@@ -128,6 +142,7 @@ _DRAWINGS: dict[str, Draw] = {
     "undo": _arrow(back=True),
     "redo": _arrow(back=False),
     "documents": _page,
+    "chat": _bubbles,
     "close": _close,
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QSystemTrayIcon,
     QWidget,
 )
 
@@ -20,6 +22,7 @@ from storage.db import set_setting
 from sync.engine import Status
 
 from . import i18n
+from .chat.page import ChatPage
 from .documents import actions
 from .documents.page import DocumentsPage
 from .icons import icon
@@ -45,7 +48,7 @@ class MainWindow(QMainWindow):
         self.rail = QListWidget()
         self.rail.setObjectName("rail")
         self.rail.setAccessibleName(self.tr("Modules"))
-        self.rail.setFixedWidth(104)
+        self.rail.setFixedWidth(116)
         self.rail.setIconSize(QSize(26, 26))
         self.rail.setViewMode(QListWidget.ViewMode.IconMode)
         self.rail.setMovement(QListWidget.Movement.Static)
@@ -53,6 +56,18 @@ class MainWindow(QMainWindow):
         self.modules = QStackedWidget()
         self.documents = DocumentsPage(ops, bridge, identity)
         self._add_module(self.tr("Documents"), "documents", self.documents)
+        self.chat = ChatPage(ops, bridge, identity)
+        self._add_module(self.tr("Discussions"), "chat", self.chat)
+        self.chat.unreadChanged.connect(self._show_unread)
+        self.chat.notify.connect(self.notify)
+        self.chat.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(icon("chat", QColor("#000091")), self)
+            self.tray.setToolTip(self.tr("Parvis"))
+            self.tray.messageClicked.connect(self._show_chat)
+            self.tray.show()
+        self.notifications: list[tuple[str, str]] = []  # what was notified, newest last
         self.rail.currentRowChanged.connect(self.modules.setCurrentIndex)
         self.rail.setCurrentRow(0)
 
@@ -84,10 +99,31 @@ class MainWindow(QMainWindow):
     def _add_module(self, name: str, icon_name: str, page: QWidget) -> None:
         item = QListWidgetItem(icon(icon_name, QColor("#000091")), name)
         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-        item.setSizeHint(QSize(96, 64))
+        item.setSizeHint(QSize(108, 64))
         item.setData(Qt.ItemDataRole.AccessibleTextRole, name)
         self.rail.addItem(item)
         self.modules.addWidget(page)
+
+    def _show_unread(self, unread: int) -> None:
+        item = self.rail.item(1)
+        name = self.tr("Discussions")
+        item.setText(name if not unread else f"{name} ({unread})")
+        item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                     name if not unread else self.tr("{0}, {1} messages non lus").format(name, unread))
+
+    def notify(self, title: str, text: str) -> None:
+        """A desktop notification (a mention, a direct message), through the system tray."""
+        self.notifications.append((title, text))
+        del self.notifications[:-20]
+        if self.tray is not None:
+            self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+        QApplication.alert(self)
+
+    def _show_chat(self) -> None:
+        self.rail.setCurrentRow(1)
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
 
     def _build_menus(self) -> None:
         docs = self.documents.commands
@@ -160,6 +196,10 @@ class MainWindow(QMainWindow):
         rows = [(self.tr("Nouveau document"), "Ctrl+N"), (self.tr("Nouveau procès-verbal"), "Ctrl+Shift+N"),
                 (self.tr("Rechercher"), "Ctrl+F"), (self.tr("Exporter"), "Ctrl+S"),
                 (self.tr("Synchroniser maintenant"), "F5"), (self.tr("Renommer"), "F2"),
+                (self.tr("Discussions : aller au salon"), "Ctrl+K"),
+                (self.tr("Discussions : envoyer, aller à la ligne"), "Return, Shift+Return"),
+                (self.tr("Discussions : modifier son dernier message"), "Up"),
+                (self.tr("Discussions : joindre un fichier"), "Ctrl+Shift+J"),
                 (self.tr("Partager"), "Ctrl+Shift+P"), (self.tr("Fermer le document"), "Ctrl+W"),
                 (self.tr("Gras, italique, souligné"), "Ctrl+B, Ctrl+I, Ctrl+U"),
                 (self.tr("Titres 1 à 3, paragraphe"), "Ctrl+1, Ctrl+2, Ctrl+3, Ctrl+0"),
@@ -174,4 +214,5 @@ class MainWindow(QMainWindow):
             self.documents.close_document(self.documents.tabs_by_id[doc_id])
         self.bridge.stop()
         self.ops.close()
+        self.chat.close_files()
         event.accept()

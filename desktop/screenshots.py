@@ -10,18 +10,23 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from storage.chat import ChatStore
 from storage.db import set_secret, transaction
 from storage.docs import DocStore
 from storage.vault import Vault
 
 from .app import application, start_window
+from .chat.page import NewRoomDialog
 from .documents.dialogs import ShareDialog
 from .documents.listpane import ID_ROLE
 from .documents.tab import DocumentTab, colour_for
@@ -51,7 +56,8 @@ def save(widget: QWidget, folder: Path, name: str) -> Path:
     return path
 
 
-def window_on(profile: Path, docs: list[str] | None = None, server: str | None = None) -> MainWindow:
+def window_on(profile: Path, docs: list[str] | None = None, server: str | None = None,
+              fill: Callable[[Any], None] | None = None) -> MainWindow:
     vault = Vault.create(profile, PASSPHRASE)
     store = DocStore(vault.conn)
     for title in docs or []:
@@ -60,6 +66,8 @@ def window_on(profile: Path, docs: list[str] | None = None, server: str | None =
         with transaction(vault.conn):
             row = vault.conn.execute("INSERT INTO accounts(server_url, username) VALUES (?, ?)", (server, "mdupre"))
             set_secret(vault.conn, f"token:{row.lastrowid}", "jeton")
+    if fill is not None:
+        fill(vault.conn)
     window = start_window(vault, Ops(vault))
     window.resize(1280, 800)
     window.show()
@@ -117,6 +125,65 @@ def shoot(out: Path) -> None:
     save(offline, out, "07-hors-ligne")
     save(offline.statusBar(), out, "08-barre-d-etat-hors-ligne")
     offline.close()
+
+    chat = window_on(tmp / "chat", server="http://127.0.0.1:9", fill=_fill_chat)
+    chat.rail.setCurrentRow(1)
+    page = chat.chat
+    wait_until(lambda: page.room_list.count() == 4)
+    page.room_list.select(next(r.id for r in page.rooms.values() if r.name == "Urbanisme – voirie"))
+    wait_until(lambda: len(page.conversation.messages) >= 8)
+    page._someone_typing(page.current or "", "p.girard")
+    page.composer.edit.setPlainText("Je passe à l'atelier demain matin, @")
+    page.composer.edit.moveCursor(QTextCursor.MoveOperation.End)
+    page.composer.edit.set_names(["m.lefevre", "p.girard", "s.benali"])
+    save(chat, out, "09-discussions")
+    page.composer.edit.clear()
+    dialog = NewRoomDialog(chat)
+    dialog.name.setText("Élections – bureau de vote n° 3")
+    dialog.members.setText("m.lefevre, s.benali")
+    dialog.group.setText("etat-civil")
+    dialog.show()
+    save(dialog, out, "10-nouveau-salon")
+    dialog.close()
+    chat.close()
+
+
+def _fill_chat(conn: Any) -> None:
+    """Rooms and messages as a sync would have stored them: others' messages with a reply,
+    reactions, a mention and an attachment; then ours, one refused by the server and one
+    written offline (pending)."""
+    store = ChatStore(conn)
+    today = datetime.now().astimezone().replace(hour=9, minute=12, second=0, microsecond=0)
+    rooms = {"Urbanisme – voirie": 8, "Élus – conseil municipal": 2, "État civil": 0, "p.girard": 0}
+    ids = {}
+    with transaction(conn):
+        for n, (name, unread) in enumerate(rooms.items()):
+            ids[name] = f"{n + 1:032x}"
+            store.adopt_room({"id": ids[name], "kind": "direct" if "." in name else "channel", "name": name,
+                              "role": "member", "last_seq": 20, "read_seq": 20 - unread, "unread": unread, "rev": 0})
+        room = ids["Urbanisme – voirie"]
+        lines = [
+            (-1, 16, 40, "p.girard", "Le camion-benne est réparé, il reprend la tournée lundi.", None, {}, []),
+            (0, 8, 2, "m.lefevre", "Bonjour à tous. Un riverain signale un affaissement de chaussée rue des Tilleuls, "
+             "devant le n° 14.", None, {}, []),
+            (0, 8, 3, "m.lefevre", "Photo jointe, prise ce matin.", None, {"👀": ["p.girard", "s.benali"]},
+             [{"id": "a" * 32, "name": "rue des Tilleuls – affaissement.jpg", "size": 2_412_883,
+               "type": "image/jpeg"}]),
+            (0, 8, 15, "s.benali", "@mdupre pouvez-vous prévenir le service des eaux ? Il y a peut-être une fuite "
+             "sous la chaussée.", None, {}, []),
+            (0, 8, 41, "p.girard", "J'y suis passé : barrières posées, circulation alternée jusqu'à l'intervention.",
+             3, {"👍": ["m.lefevre", "s.benali", "mdupre"], "✅": ["m.lefevre"]}, []),
+            (0, 9, 5, "m.lefevre", "Merci ! Je mets l'arrêté de circulation à la signature.", None, {}, []),
+        ]
+        for seq, (day, hour, minute, author, text, reply, reactions, attachments) in enumerate(lines, start=1):
+            when = (today + timedelta(days=day)).replace(hour=hour, minute=minute).astimezone(UTC)
+            store.store_remote({"room": room, "seq": seq, "rev": seq, "client_id": str(uuid.uuid4()), "author": author,
+                                "text": text, "reply_to": reply, "reactions": reactions, "attachments": attachments,
+                                "created_at": when.timestamp(), "edited_at": None, "deleted": False})
+    refused = store.send(room, "Le service des eaux est prévenu, passage prévu à 14 h.", "mdupre")
+    with transaction(conn):
+        store.refused(refused, "le serveur a refusé le message (salon en lecture seule)")
+    store.send(room, "Je préviens aussi l'école : les cars passent par là à 16 h 30.", "mdupre")
 
 
 def _remote_cursor(tab: DocumentTab) -> None:

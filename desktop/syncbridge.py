@@ -13,9 +13,12 @@ from typing import Any
 import httpx
 from PySide6.QtCore import QObject, Signal
 
+from storage.chat import ChatStore
 from storage.docs import DocStore
 from storage.vault import Vault
 from sync import account as accounts
+from sync.chat import fetch_attachment
+from sync.chat_live import ChatLive
 from sync.docs import LiveDoc
 from sync.engine import Backoff, Engine, Status
 
@@ -40,6 +43,10 @@ class SyncBridge(QObject):
     remote = Signal(str, bytes)  # doc_id, an update the server sent (already stored)
     peers = Signal(str, object)  # doc_id, {client_id: presence state}
     roundDone = Signal()  # a full round ended: the document list may have changed
+    chatChanged = Signal(str)  # room id: a live chat event was stored
+    chatMessage = Signal(object)  # a new message from the event stream (its JSON), for notifications
+    typing = Signal(str, str)  # room id, user
+    attachmentFetched = Signal(str, str)  # attachment id, "" or the error
 
     def __init__(self, vault: Vault, transport: httpx.AsyncBaseTransport | None = None,
                  idle_poll: float = 60.0, reconnect_cap: float = 30.0, parent: QObject | None = None) -> None:
@@ -53,6 +60,7 @@ class SyncBridge(QObject):
         self._engine: Engine | None = None
         self._store: DocStore | None = None
         self._live: dict[str, _Live] = {}
+        self._chat: ChatLive | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._main, name="parvis-sync", daemon=True)
 
@@ -95,6 +103,14 @@ class SyncBridge(QObject):
 
         self._post(apply)
 
+    def send_typing(self, room_id: str) -> None:
+        """Tell the room's other members that we are typing (if the event stream is up)."""
+        self._post(lambda: self._chat and asyncio.ensure_future(self._chat.send_typing(room_id)))
+
+    def fetch_attachment(self, room_id: str, att_id: str) -> None:
+        """Download an attachment into the store; `attachmentFetched` says when, or why not."""
+        self._post(lambda: asyncio.ensure_future(self._fetch_attachment(room_id, att_id)))
+
     def _post(self, fn: Callable[[], object]) -> None:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(fn)
@@ -112,14 +128,18 @@ class SyncBridge(QObject):
         self._store = self._engine.docs
         self._engine.listeners.append(self._on_status)
         self._started.set()
+        self._chat = ChatLive(ChatStore(conn), self.chatChanged.emit, self.chatMessage.emit, self.typing.emit,
+                              self._engine.wake)
+        chat_task = asyncio.ensure_future(self._keep_chat_live(self._chat))
         try:
             # Retry at least every minute while offline: a desktop should notice the network's
             # return soon, even with no document open to reconnect.
             await self._engine.run(self._stop, idle_poll=self._idle_poll, backoff=Backoff(base=1.0, cap=60.0))
         finally:
+            chat_task.cancel()
             for doc_id in list(self._live):
                 self._close(doc_id)
-            tasks = [live.task for live in self._live.values() if live.task]
+            tasks = [chat_task] + [live.task for live in self._live.values() if live.task]
             await asyncio.gather(*tasks, return_exceptions=True)
             conn.close()
 
@@ -138,6 +158,36 @@ class SyncBridge(QObject):
         live = self._live.pop(doc_id, None)
         if live is not None and live.task is not None:
             live.task.cancel()
+
+    async def _keep_chat_live(self, chat: ChatLive) -> None:
+        """Hold the chat event stream while the app runs, reconnecting with backoff."""
+        assert self._store is not None
+        backoff = Backoff(base=min(1.0, self._reconnect_cap), cap=self._reconnect_cap)
+        while True:
+            account = accounts.current(self._store.conn)
+            if account is not None:
+                try:
+                    async with accounts.client(self._store.conn, account, self._transport) as client:
+                        await chat.follow(client)
+                    backoff.reset()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    pass  # offline or the server went away (its text may quote messages: not logged)
+            await asyncio.sleep(backoff.next_delay())
+
+    async def _fetch_attachment(self, room_id: str, att_id: str) -> None:
+        assert self._store is not None
+        error = ""
+        try:
+            account = accounts.required(self._store.conn)
+            async with accounts.client(self._store.conn, account, self._transport) as client:
+                await fetch_attachment(client, self._store.conn, room_id, att_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+        self.attachmentFetched.emit(att_id, error)
 
     async def _keep_live(self, live: _Live) -> None:
         """Hold the document's live session, reconnecting with backoff while it stays open."""

@@ -9,6 +9,8 @@
 #   msi-smoke: the above, plus Wine and a Windows cross-compiler (mingw-w64) for `make msi-smoke`.
 set -euo pipefail
 qt=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+    # colour emoji: reactions and messages in the chat (Windows ships its own)
+    fonts-noto-color-emoji
     # Qt's xcb platform, for a real X11 screen (since Qt 6.5 it needs xcb-cursor)
     libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
     libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0)

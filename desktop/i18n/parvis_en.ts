@@ -2,6 +2,231 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>ChatPage</name>
+    <message>
+        <source>Filtrer les salons</source>
+        <translation>Filter rooms</translation>
+    </message>
+    <message>
+        <source>Aller au salon… (Ctrl+K)</source>
+        <translation>Go to room… (Ctrl+K)</translation>
+    </message>
+    <message>
+        <source>Nouveau salon…</source>
+        <translation>New room…</translation>
+    </message>
+    <message>
+        <source>Nouveau salon</source>
+        <translation>New room</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Discussions&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Chat&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Couper les notifications de ce salon</source>
+        <translation>Mute this room's notifications</translation>
+    </message>
+    <message>
+        <source>Qui écrit</source>
+        <translation>Who is typing</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Aucun salon pour l&apos;instant.&lt;/p&gt;&lt;p&gt;Créez-en un pour échanger avec un service ou des collègues : « Nouveau salon… ».&lt;/p&gt;</source>
+        <translation>&lt;p&gt;No rooms yet.&lt;/p&gt;&lt;p&gt;Create one to talk with a department or colleagues: “New room…”.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Aller au salon</source>
+        <translation>Go to room</translation>
+    </message>
+    <message>
+        <source>🔕 Notifications coupées</source>
+        <translation>🔕 Notifications muted</translation>
+    </message>
+    <message>
+        <source>🔔 Notifications</source>
+        <translation>🔔 Notifications</translation>
+    </message>
+    <message>
+        <source>conversation directe</source>
+        <translation>direct conversation</translation>
+    </message>
+    <message>
+        <source>salon</source>
+        <translation>room</translation>
+    </message>
+    <message>
+        <source>Discussions</source>
+        <translation>Chat</translation>
+    </message>
+    <message>
+        <source>Supprimer le message</source>
+        <translation>Delete message</translation>
+    </message>
+    <message>
+        <source>Supprimer ce message pour tous les membres du salon ?</source>
+        <translation>Delete this message for every member of the room?</translation>
+    </message>
+    <message>
+        <source>Téléchargement de « {0} »…</source>
+        <translation>Downloading “{0}”…</translation>
+    </message>
+    <message>
+        <source>Impossible d&apos;ouvrir « {0} » : {1}</source>
+        <translation>Cannot open “{0}”: {1}</translation>
+    </message>
+    <message>
+        <source>{0} écrit…</source>
+        <translation>{0} is typing…</translation>
+    </message>
+    <message>
+        <source>{0} écrivent…</source>
+        <translation>{0} are typing…</translation>
+    </message>
+    <message>
+        <source>{0} dans {1}</source>
+        <translation>{0} in {1}</translation>
+    </message>
+    <message>
+        <source>Pièce jointe</source>
+        <translation>Attachment</translation>
+    </message>
+</context>
+<context>
+    <name>Composer</name>
+    <message>
+        <source>Annuler la réponse ou la modification</source>
+        <translation>Cancel the reply or the edit</translation>
+    </message>
+    <message>
+        <source>Hors ligne : vos messages sont gardés et partiront au retour du réseau.</source>
+        <translation>Offline: your messages are kept and will leave when the network is back.</translation>
+    </message>
+    <message>
+        <source>Votre message</source>
+        <translation>Your message</translation>
+    </message>
+    <message>
+        <source>Écrire un message… (Entrée pour envoyer, Maj+Entrée pour aller à la ligne, @ pour mentionner)</source>
+        <translation>Write a message… (Enter to send, Shift+Enter for a new line, @ to mention)</translation>
+    </message>
+    <message>
+        <source>Joindre…</source>
+        <translation>Attach…</translation>
+    </message>
+    <message>
+        <source>Joindre un fichier</source>
+        <translation>Attach a file</translation>
+    </message>
+    <message>
+        <source>Joindre un fichier (Ctrl+Maj+J)</source>
+        <translation>Attach a file (Ctrl+Shift+J)</translation>
+    </message>
+    <message>
+        <source>Envoyer</source>
+        <translation>Send</translation>
+    </message>
+    <message>
+        <source>Envoyer le message</source>
+        <translation>Send the message</translation>
+    </message>
+    <message>
+        <source>Réponse à {0} : « {1} »</source>
+        <translation>Reply to {0}: “{1}”</translation>
+    </message>
+    <message>
+        <source>Modification de votre message (Échap pour annuler)</source>
+        <translation>Editing your message (Esc to cancel)</translation>
+    </message>
+    <message>
+        <source>Joindre des fichiers</source>
+        <translation>Attach files</translation>
+    </message>
+    <message>
+        <source>(Échap pour retirer)</source>
+        <translation>(Esc to remove)</translation>
+    </message>
+</context>
+<context>
+    <name>Conversation</name>
+    <message>
+        <source>Messages du salon</source>
+        <translation>Room messages</translation>
+    </message>
+    <message>
+        <source>Afficher les messages précédents</source>
+        <translation>Show earlier messages</translation>
+    </message>
+    <message>
+        <source>Aujourd&apos;hui</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>Hier</source>
+        <translation>Yesterday</translation>
+    </message>
+    <message>
+        <source>Moi</source>
+        <translation>Me</translation>
+    </message>
+    <message>
+        <source>↪ En réponse à un message plus ancien</source>
+        <translation>↪ In reply to an older message</translation>
+    </message>
+    <message>
+        <source>message supprimé</source>
+        <translation>message deleted</translation>
+    </message>
+    <message>
+        <source>Message supprimé</source>
+        <translation>Message deleted</translation>
+    </message>
+    <message>
+        <source>(modifié)</source>
+        <translation>(edited)</translation>
+    </message>
+    <message>
+        <source>⏳ En attente d&apos;envoi</source>
+        <translation>⏳ Waiting to be sent</translation>
+    </message>
+    <message>
+        <source>refusé par le serveur</source>
+        <translation>refused by the server</translation>
+    </message>
+    <message>
+        <source>⚠ Non envoyé : {0}</source>
+        <translation>⚠ Not sent: {0}</translation>
+    </message>
+    <message>
+        <source>Réessayer</source>
+        <translation>Retry</translation>
+    </message>
+    <message>
+        <source>Réessayer l&apos;envoi</source>
+        <translation>Retry sending</translation>
+    </message>
+    <message>
+        <source>Répondre</source>
+        <translation>Reply</translation>
+    </message>
+    <message>
+        <source>Réagir</source>
+        <translation>React</translation>
+    </message>
+    <message>
+        <source>Copier le texte</source>
+        <translation>Copy text</translation>
+    </message>
+    <message>
+        <source>Modifier</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+</context>
+<context>
     <name>DocumentDialogs</name>
     <message>
         <source>Renommer le document</source>
@@ -304,8 +529,16 @@
         <translation>Documents</translation>
     </message>
     <message>
+        <source>Discussions</source>
+        <translation>Chat</translation>
+    </message>
+    <message>
         <source>Nombre de mots et de caractères</source>
         <translation>Word and character count</translation>
+    </message>
+    <message>
+        <source>{0}, {1} messages non lus</source>
+        <translation>{0}, {1} unread messages</translation>
     </message>
     <message>
         <source>&amp;Fichier</source>
@@ -380,6 +613,22 @@
         <translation>Rename</translation>
     </message>
     <message>
+        <source>Discussions : aller au salon</source>
+        <translation>Chat: go to room</translation>
+    </message>
+    <message>
+        <source>Discussions : envoyer, aller à la ligne</source>
+        <translation>Chat: send, new line</translation>
+    </message>
+    <message>
+        <source>Discussions : modifier son dernier message</source>
+        <translation>Chat: edit your last message</translation>
+    </message>
+    <message>
+        <source>Discussions : joindre un fichier</source>
+        <translation>Chat: attach a file</translation>
+    </message>
+    <message>
         <source>Partager</source>
         <translation>Share</translation>
     </message>
@@ -398,6 +647,61 @@
     <message>
         <source>Annuler, rétablir</source>
         <translation>Undo, redo</translation>
+    </message>
+</context>
+<context>
+    <name>NewRoomDialog</name>
+    <message>
+        <source>Nouveau salon</source>
+        <translation>New room</translation>
+    </message>
+    <message>
+        <source>Nom du salon</source>
+        <translation>Room name</translation>
+    </message>
+    <message>
+        <source>par exemple : Urbanisme – voirie</source>
+        <translation>for example: Planning – roads</translation>
+    </message>
+    <message>
+        <source>Membres</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <source>identifiants séparés par des virgules</source>
+        <translation>user names, separated by commas</translation>
+    </message>
+    <message>
+        <source>Groupe</source>
+        <translation>Group</translation>
+    </message>
+    <message>
+        <source>facultatif : un service entier, par exemple urbanisme</source>
+        <translation>optional: a whole department, for example planning</translation>
+    </message>
+    <message>
+        <source>Nom :</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Membres :</source>
+        <translation>Members:</translation>
+    </message>
+    <message>
+        <source>Ouvert au groupe :</source>
+        <translation>Open to group:</translation>
+    </message>
+    <message>
+        <source>Créer</source>
+        <translation>Create</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Vous en serez administrateur. Les membres du groupe y ont accès d&apos;office ; le salon est créé tout de suite, même hors ligne, et sur le serveur à la prochaine synchronisation.</source>
+        <translation>You will be its administrator. Members of the group have access automatically; the room is created at once, even offline, and on the server at the next sync.</translation>
     </message>
 </context>
 <context>
@@ -485,6 +789,21 @@
     <message>
         <source>Adresse du lien (vide pour retirer le lien) :</source>
         <translation>Link address (leave empty to remove the link):</translation>
+    </message>
+</context>
+<context>
+    <name>RoomList</name>
+    <message>
+        <source>Salons de discussion</source>
+        <translation>Chat rooms</translation>
+    </message>
+    <message>
+        <source>{0} non lus</source>
+        <translation>{0} unread</translation>
+    </message>
+    <message>
+        <source>rien de nouveau</source>
+        <translation>nothing new</translation>
     </message>
 </context>
 <context>
@@ -792,7 +1111,7 @@
     </message>
     <message>
         <source>Réglé par le service informatique de votre collectivité.</source>
-        <translation>Set by your local authority's IT department.</translation>
+        <translation>Set by your local authority&apos;s IT department.</translation>
     </message>
     <message>
         <source>Sur cet ordinateur uniquement (désactivé par votre collectivité)</source>

@@ -18,6 +18,7 @@ from desktop.documents.tab import DocumentTab
 from desktop.mainwindow import MainWindow
 from desktop.ops import Ops
 from desktop.syncbridge import SyncBridge
+from storage.db import set_secret, transaction
 from storage.vault import Vault
 from sync.account import sign_in
 from tests.conftest import PASSPHRASE
@@ -34,15 +35,22 @@ def connection(window: MainWindow) -> object:
 @pytest.fixture
 def open_window(qtbot: QtBot, tmp_path: Path) -> Iterator[Opener]:
     """Open a main window on a new profile named `name`, signed in to `server_url` as `name`
-    when given. Windows are closed (worker and sync thread stopped) after the test."""
+    when given (or to a server that never answers, with `unreachable_account`). Windows are
+    closed (worker and sync thread stopped) after the test."""
     windows: list[MainWindow] = []
     vaults: list[Vault] = []
 
-    def opener(name: str, server_url: str | None = None, password: str | None = None) -> MainWindow:
+    def opener(name: str, server_url: str | None = None, password: str | None = None,
+               unreachable_account: bool = False) -> MainWindow:
         vault = Vault.create(tmp_path / name, PASSPHRASE)
         vaults.append(vault)
         if server_url is not None:
             asyncio.run(sign_in(vault.conn, server_url, name, password or f"mdp-{name}"))
+        if unreachable_account:  # signed in as `name` on a server that never answers
+            with transaction(vault.conn):
+                row = vault.conn.execute("INSERT INTO accounts(server_url, username) VALUES (?, ?)",
+                                         ("http://127.0.0.1:9", name))
+                set_secret(vault.conn, f"token:{row.lastrowid}", "jeton")
         # Quick retries: tests stop and restart the server and wait for the app to notice.
         bridge = SyncBridge(vault, idle_poll=1.0, reconnect_cap=0.5)
         window = start_window(vault, Ops(vault), bridge=bridge)
