@@ -151,3 +151,27 @@ def icon(name: str, colour: QColor = INK) -> QIcon:
     """The icon called `name` (an editor action's name, or a module's), or an empty icon."""
     draw = _DRAWINGS.get(name)
     return _icon(draw, colour) if draw is not None else QIcon()
+
+
+def badged(base: QIcon, count: int) -> QIcon:
+    """`base` with `count` in a round badge at its top right (nothing when zero)."""
+    if count <= 0:
+        return base
+    pixmap = base.pixmap(SIZE * 2, SIZE * 2)
+    pixmap.setDevicePixelRatio(2.0)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    text = str(count) if count < 100 else "99+"
+    font = QFont()
+    font.setPixelSize(7)
+    font.setBold(True)
+    painter.setFont(font)
+    width = max(10.0, painter.fontMetrics().horizontalAdvance(text) + 5.0)
+    badge = QRectF(SIZE - width, 0, width, 10)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#ce0500"))
+    painter.drawRoundedRect(badge, 5, 5)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return QIcon(pixmap)

@@ -25,10 +25,12 @@ from . import i18n
 from .chat.page import ChatPage
 from .documents import actions
 from .documents.page import DocumentsPage
-from .icons import icon
+from .icons import badged, icon
 from .ops import Changes, Context, Ops
 from .statusbar import SyncIndicator
 from .syncbridge import SyncBridge
+
+UNREAD_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class MainWindow(QMainWindow):
@@ -105,9 +107,11 @@ class MainWindow(QMainWindow):
         self.modules.addWidget(page)
 
     def _show_unread(self, unread: int) -> None:
+        """The unread count as a badge on the Discussions icon (the label keeps its width)."""
         item = self.rail.item(1)
         name = self.tr("Discussions")
-        item.setText(name if not unread else f"{name} ({unread})")
+        item.setIcon(badged(icon("chat", QColor("#000091")), unread))
+        item.setData(UNREAD_ROLE, unread)
         item.setData(Qt.ItemDataRole.AccessibleTextRole,
                      name if not unread else self.tr("{0}, {1} messages non lus").format(name, unread))
 

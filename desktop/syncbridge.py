@@ -72,7 +72,7 @@ class SyncBridge(QObject):
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close live sessions (peers see us leave) and stop the thread."""
-        if self._loop is not None and self._stop is not None:
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout)
 

@@ -155,6 +155,22 @@ class ChatStore:
             outbox.add(self.conn, outbox.CHAT_ROOM, room_id, f"{outbox.CHAT_ROOM}:{room_id}", json.dumps(payload))
         return room_id
 
+    def create_direct(self, members: list[str], me: str) -> str:
+        """Start a direct conversation with `members` now, offline if need be, and queue its
+        creation on the server. Its name lists everyone in it, us included, so that each
+        member's Parvis can show the others' names. Returns its id. Raises InvalidInput."""
+        others = sorted({m.strip() for m in members if m.strip()} - {me})
+        if not others:
+            raise InvalidInput("Conversation directe : indiquez au moins une autre personne.")
+        name = ", ".join(sorted({*others, me}))[:MAX_NAME]
+        room_id = uuid.uuid4().hex
+        payload = {"id": room_id, "kind": "direct", "name": name, "members": others}
+        with transaction(self.conn):
+            self.conn.execute("INSERT INTO chat_rooms(id, kind, name, role) VALUES (?, 'direct', ?, 'admin')",
+                              (room_id, name))
+            outbox.add(self.conn, outbox.CHAT_ROOM, room_id, f"{outbox.CHAT_ROOM}:{room_id}", json.dumps(payload))
+        return room_id
+
     def rooms(self) -> list[Room]:
         """Return every room, by name, with its pending and failed message counts."""
         rows = self.conn.execute(
@@ -213,6 +229,20 @@ class ChatStore:
             (room_id, room.get("kind", "channel"), room.get("name") or "", room.get("group"),
              room.get("role") or "member", int(room.get("last_seq", 0)), read_seq, unread),
         )
+        self.set_members(room_id, room.get("members"))
+
+    def set_members(self, room_id: str, members: Any) -> None:
+        """Record a room's members from the server's JSON (`[{"username", ...}, ...]`);
+        anything else is ignored. Call in a transaction."""
+        if not isinstance(members, list):
+            return
+        names = sorted({str(m["username"]) for m in members if isinstance(m, dict) and m.get("username")})
+        self.conn.execute("UPDATE chat_rooms SET members = ? WHERE id = ?", (json.dumps(names), room_id))
+
+    def members(self, room_id: str) -> list[str] | None:
+        """A room's members' user names, or None while the server has not said."""
+        row = self.conn.execute("SELECT members FROM chat_rooms WHERE id = ?", (room_id,)).fetchone()
+        return None if row is None or row[0] is None else [str(n) for n in json.loads(row[0])]
 
     def forget_room(self, room_id: str) -> None:
         """Drop a room we no longer belong to, its messages and files. Call in a transaction."""

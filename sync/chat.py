@@ -268,6 +268,14 @@ async def pull(client: httpx.AsyncClient, store: ChatStore, report: ChatReport) 
         for room in store.rooms():
             if room.id not in known and not room.pending and not room.failed:
                 store.forget_room(room.id)
+    for room in listed:  # rooms new to us: their members, for @-completion (later: "room" events)
+        if store.members(room["id"]) is None:
+            try:
+                detail = check(await client.get(_room_url(room["id"]))).json()
+            except Refused:
+                continue
+            with transaction(conn):
+                store.set_members(room["id"], detail.get("members"))
     with_files: list[str] = []
     for room in listed:
         room_id = room["id"]
@@ -343,7 +351,13 @@ def apply_event(store: ChatStore, event: dict[str, Any]) -> str | None:
         with transaction(store.conn):
             store.adopt_read(room_id, int(event["seq"]))
         return room_id
-    if kind in ("room", "removed"):
+    if kind == "room":  # its payload's role is the actor's: keep only the members
+        room = event["room"]
+        with transaction(store.conn):
+            if store.has_room(str(room["id"])):
+                store.set_members(str(room["id"]), room.get("members"))
+        return FULL_PULL
+    if kind == "removed":
         return FULL_PULL
     return None
 

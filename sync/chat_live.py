@@ -18,7 +18,7 @@ from httpx_ws import AsyncWebSocketSession, aconnect_ws
 
 from storage.chat import ChatStore
 
-from .chat import apply_event
+from .chat import FULL_PULL, apply_event
 
 PATH = "/api/chat/events"
 MAX_EVENT = 1024 * 1024
@@ -62,15 +62,14 @@ class ChatLive:
             if isinstance(room, str) and isinstance(user, str):
                 self.typing(room, user)
             return
-        if kind in ("room", "removed"):
-            self.resync()
-            return
         try:
             room_id = apply_event(self.store, event)
         except (KeyError, TypeError, ValueError):
             self.resync()
             return
-        if room_id:
+        if room_id == FULL_PULL:
+            self.resync()
+        elif room_id:
             self.changed(room_id)
             if kind == "message" and isinstance(event.get("message"), dict):
                 self.message(event["message"])

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -41,7 +42,7 @@ from ..ops import Changes, Context, Ops
 from ..syncbridge import SyncBridge
 from .composer import Composer
 from .conversation import Conversation, mentions_me
-from .rooms import RoomList
+from .rooms import RoomList, display_name
 
 PAGE = 200  # messages shown when a room opens; "Afficher les messages précédents" adds as many
 TYPING_SHOWN_MS = 6000
@@ -62,8 +63,9 @@ def load_room(ctx: Context, room_id: str, limit: int) -> Loaded:
     store = ChatStore(ctx.conn)
     messages = store.messages(room_id, limit=limit + 1)
     more = len(messages) > limit
-    names = [row[0] for row in ctx.conn.execute(
+    authors = [row[0] for row in ctx.conn.execute(
         "SELECT DISTINCT author FROM chat_messages WHERE room = ? AND author != ''", (room_id,))]
+    names = sorted(set(authors) | set(store.members(room_id) or []))
     return Loaded(store.room(room_id), messages[1:] if more else messages, more, names)
 
 
@@ -138,11 +140,14 @@ class ChatPage(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(lambda _: self._show_rooms())
         self.filter.returnPressed.connect(self._open_first)
-        self.room_list = RoomList()
+        self.room_list = RoomList(self.me)
         self.room_list.currentItemChanged.connect(lambda *_: self._room_chosen())
         self.new_room = QPushButton(self.tr("Nouveau salon…"))
         self.new_room.setAccessibleName(self.tr("Nouveau salon"))
         self.new_room.clicked.connect(self.create_room)
+        self.new_direct = QPushButton(self.tr("Message direct…"))
+        self.new_direct.setAccessibleName(self.tr("Nouvelle conversation directe"))
+        self.new_direct.clicked.connect(self.create_direct)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -150,7 +155,10 @@ class ChatPage(QWidget):
         left_layout.addWidget(title)
         left_layout.addWidget(self.filter)
         left_layout.addWidget(self.room_list, 1)
-        left_layout.addWidget(self.new_room)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_room)
+        buttons.addWidget(self.new_direct)
+        left_layout.addLayout(buttons)
 
         self.header = QLabel()
         self.header.setObjectName("roomHeader")
@@ -217,7 +225,7 @@ class ChatPage(QWidget):
         bridge.chatChanged.connect(self._remote_change)
         bridge.chatMessage.connect(self._maybe_notify)
         bridge.typing.connect(self._someone_typing)
-        bridge.roundDone.connect(lambda: self._remote_change(""))
+        bridge.roundDone.connect(self._round_done)
         bridge.status.connect(self._status)
         bridge.attachmentFetched.connect(self._attachment_fetched)
         self._pending_open: dict[str, str] = {}
@@ -273,6 +281,16 @@ class ChatPage(QWidget):
         self.ops.run(lambda ctx: ChatStore(ctx.conn).create_room(name, members, group),
                      on_done=self._created, on_error=self._error, changes=Changes(outbox=True))
 
+    def create_direct(self) -> None:
+        text, ok = QInputDialog.getText(self, self.tr("Message direct"),
+                                        self.tr("Avec qui ? (identifiants séparés par des virgules)"))
+        members = [m.strip() for m in text.replace(";", ",").split(",") if m.strip()]
+        if not ok or not members:
+            return
+        me = self.me or ""
+        self.ops.run(lambda ctx: ChatStore(ctx.conn).create_direct(members, me),
+                     on_done=self._created, on_error=self._error, changes=Changes(outbox=True))
+
     def _created(self, room_id: str) -> None:
         self.current = None
         def show(rooms: list[Room]) -> None:
@@ -305,13 +323,14 @@ class ChatPage(QWidget):
             return
         self.rooms[room.id] = room
         kind = self.tr("conversation directe") if room.kind == "direct" else self.tr("salon")
-        self.header.setText(f"<span style='font-size:13pt'><b>{_escape(room.name)}</b></span>"
+        self.header.setText(f"<span style='font-size:13pt'><b>{_escape(display_name(room, self.me))}</b></span>"
                             f"&nbsp;&nbsp;<span style='color:#666'>{kind}</span>")
         self.mute.blockSignals(True)
         self.mute.setChecked(room.muted)
         self.mute.blockSignals(False)
         self.mute.setText(self.tr("🔕 Notifications coupées") if room.muted else self.tr("🔔 Notifications"))
-        self.composer.edit.set_names([n for n in loaded.names if n != self.me])
+        names = loaded.names + (room.name.split(", ") if room.kind == "direct" else [])
+        self.composer.edit.set_names([n for n in names if n != self.me])
         if scroll_to_end:
             bar = self.conversation.verticalScrollBar()
             bar.setValue(bar.maximum())
@@ -329,8 +348,12 @@ class ChatPage(QWidget):
         last = max(seqs)
         if room is not None and room.read_seq >= last and not room.unread:
             return
-        self.ops.run(lambda ctx: ChatStore(ctx.conn).mark_read(room_id, last), on_done=lambda _: self.refresh(),
+        self.ops.run(lambda ctx: ChatStore(ctx.conn).mark_read(room_id, last), on_done=lambda _: self._read(),
                      changes=Changes(outbox=True))
+
+    def _read(self) -> None:
+        self.refresh()
+        self.bridge.sync_now()  # the user's other devices clear their badge soon
 
     def _load_older(self) -> None:
         self.limit += PAGE
@@ -343,6 +366,9 @@ class ChatPage(QWidget):
             self._reload_timer.start()
         else:
             self.refresh()
+
+    def _round_done(self) -> None:
+        self._remote_change("")
 
     def _reload(self) -> None:
         self.refresh()

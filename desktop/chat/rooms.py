@@ -13,7 +13,20 @@ ROOM_ROLE = Qt.ItemDataRole.UserRole + 1
 ACCENT = "#000091"
 
 
+def display_name(room: Room, me: str | None) -> str:
+    """A channel's name; for a direct conversation, the other people in it (its name lists
+    everyone, us included)."""
+    if room.kind == "direct":
+        others = [n for n in room.name.split(", ") if n and n != me]
+        return ", ".join(others) or room.name
+    return room.name or room.id[:8]
+
+
 class _RoomDelegate(QStyledItemDelegate):
+    def __init__(self, rooms: RoomList) -> None:
+        super().__init__(rooms)
+        self.rooms = rooms
+
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(option.rect.width(), QFontMetrics(option.font).height() + 16)
 
@@ -55,15 +68,16 @@ class _RoomDelegate(QStyledItemDelegate):
         prefix = "@ " if room.kind == "direct" else "# "
         painter.setPen(QColor("#929292" if room.muted else "#161616"))
         text_rect = QRect(rect.left() + 12, rect.top(), right - rect.left() - 12, rect.height())
-        name = QFontMetrics(font).elidedText(prefix + (room.name or room.id[:8]), Qt.TextElideMode.ElideRight,
+        name = QFontMetrics(font).elidedText(prefix + display_name(room, self.rooms.me), Qt.TextElideMode.ElideRight,
                                              text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
         painter.restore()
 
 
 class RoomList(QListWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, me: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.me = me
         self.setObjectName("rooms")
         self.setAccessibleName(self.tr("Salons de discussion"))
         self.setItemDelegate(_RoomDelegate(self))
@@ -79,13 +93,14 @@ class RoomList(QListWidget):
             self.clear()
             collator = QCollator(self.locale())  # "Élus" before "Voirie", as a French reader expects
             collator.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-            for room in sorted(rooms, key=lambda r: (r.kind == "direct", collator.sortKey(r.name), r.id)):
-                if needle and needle not in room.name.casefold():
+            named = [(display_name(r, self.me), r) for r in rooms]
+            for name, room in sorted(named, key=lambda nr: (nr[1].kind == "direct", collator.sortKey(nr[0]), nr[1].id)):
+                if needle and needle not in name.casefold():
                     continue
-                item = QListWidgetItem(room.name)
+                item = QListWidgetItem(name)
                 item.setData(ROOM_ROLE, room)
                 unread = self.tr("{0} non lus").format(room.unread) if room.unread else self.tr("rien de nouveau")
-                item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{room.name}, {unread}")
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{name}, {unread}")
                 self.addItem(item)
                 if room.id == current:
                     self.setCurrentItem(item)

@@ -20,12 +20,20 @@
         <translation>New room</translation>
     </message>
     <message>
+        <source>Message direct…</source>
+        <translation>Direct message…</translation>
+    </message>
+    <message>
+        <source>Nouvelle conversation directe</source>
+        <translation>New direct conversation</translation>
+    </message>
+    <message>
         <source>&lt;b&gt;Discussions&lt;/b&gt;</source>
         <translation>&lt;b&gt;Chat&lt;/b&gt;</translation>
     </message>
     <message>
         <source>Couper les notifications de ce salon</source>
-        <translation>Mute this room's notifications</translation>
+        <translation>Mute this room&apos;s notifications</translation>
     </message>
     <message>
         <source>Qui écrit</source>
@@ -38,6 +46,14 @@
     <message>
         <source>Aller au salon</source>
         <translation>Go to room</translation>
+    </message>
+    <message>
+        <source>Message direct</source>
+        <translation>Direct message</translation>
+    </message>
+    <message>
+        <source>Avec qui ? (identifiants séparés par des virgules)</source>
+        <translation>With whom? (user names, separated by commas)</translation>
     </message>
     <message>
         <source>🔕 Notifications coupées</source>

@@ -34,17 +34,22 @@ def connection(window: MainWindow) -> object:
 
 @pytest.fixture
 def open_window(qtbot: QtBot, tmp_path: Path) -> Iterator[Opener]:
-    """Open a main window on a new profile named `name`, signed in to `server_url` as `name`
-    when given (or to a server that never answers, with `unreachable_account`). Windows are
-    closed (worker and sync thread stopped) after the test."""
+    """Open a main window on the profile named `name` (new, or the one a closed window left:
+    a restart), signed in to `server_url` as `name` when given (or to a server that never
+    answers, with `unreachable_account`). Windows are closed (worker and sync thread stopped)
+    after the test."""
     windows: list[MainWindow] = []
     vaults: list[Vault] = []
 
     def opener(name: str, server_url: str | None = None, password: str | None = None,
                unreachable_account: bool = False) -> MainWindow:
-        vault = Vault.create(tmp_path / name, PASSPHRASE)
-        vaults.append(vault)
-        if server_url is not None:
+        if (tmp_path / name).exists():  # a restart: the same profile again
+            vault = Vault.open(tmp_path / name, lambda: PASSPHRASE)
+            vaults.append(vault)
+        else:
+            vault = Vault.create(tmp_path / name, PASSPHRASE)
+            vaults.append(vault)
+        if server_url is not None and not vault.conn.execute("SELECT 1 FROM accounts").fetchone():
             asyncio.run(sign_in(vault.conn, server_url, name, password or f"mdp-{name}"))
         if unreachable_account:  # signed in as `name` on a server that never answers
             with transaction(vault.conn):

@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.chat.conversation import MESSAGE_ID
-from desktop.mainwindow import MainWindow
+from desktop.mainwindow import UNREAD_ROLE, MainWindow
 from storage import outbox
 from storage.chat import ChatStore
 from storage.db import transaction
-from tests.e2e.servers import add_user, start_server
+from tests.e2e.servers import Link, add_user, start_server
 from tests.storage.test_no_plaintext import leaks
 
 from .conftest import Opener, connection, idle, type_text
@@ -45,6 +45,7 @@ def _fill(conn: Any) -> None:
                           "read_seq": 1, "unread": 3, "rev": 4})
         store.adopt_room({"id": "d" * 32, "kind": "channel", "name": "Élus", "role": "member", "last_seq": 0,
                           "read_seq": 0, "unread": 0, "rev": 0})
+        store.set_members(ROOM, [{"username": n} for n in ("alice", "bob", "carole", "dominique")])
         store.store_remote(_remote(1, "bob", "Affaissement rue des Tilleuls."))
         store.store_remote(_remote(2, "carole", "@alice pouvez-vous prévenir les eaux ?"))
         store.store_remote(_remote(3, "bob", "Barrières posées.", reply_to=1, reactions={"👍": ["alice", "carole"]}))
@@ -86,7 +87,8 @@ def test_conversation_shows_unread_replies_reactions_mentions_attachments_and_st
     # The room list: the unread badge's figure, the rail's total.
     assert {r.name: r.unread for r in page.rooms.values()} == {"Voirie": 3, "Élus": 0}
     assert page.room_list.count() == 2
-    assert window.rail.item(1).text() == "Discussions (3)"
+    assert window.rail.item(1).data(UNREAD_ROLE) == 3
+    assert window.rail.item(1).data(Qt.ItemDataRole.AccessibleTextRole) == "Discussions, 3 messages non lus"
 
     page.room_list.select(ROOM)
     qtbot.waitUntil(lambda: len(page.conversation.messages) == 6)
@@ -128,24 +130,24 @@ def test_composer_sends_at_once_offline_with_line_breaks_and_completion(qtbot: Q
 
     type_text(edit, "Première ligne")
     _key(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
-    type_text(edit, "seconde, pour @car")
+    type_text(edit, "seconde, pour @dom")  # a member who has not written yet
     popup = edit.completer.popup()
     qtbot.waitUntil(popup.isVisible)
-    assert edit.completer.currentCompletion() == "carole"
+    assert edit.completer.currentCompletion() == "dominique"
     _key(edit, Qt.Key.Key_Return)  # takes the completion, does not send
-    assert edit.toPlainText() == "Première ligne\nseconde, pour @carole "
+    assert edit.toPlainText() == "Première ligne\nseconde, pour @dominique "
     _key(edit, Qt.Key.Key_Return)  # sends
 
     qtbot.waitUntil(lambda: edit.toPlainText() == "")
     store = ChatStore(conn)
     sent = [m for m in store.messages(ROOM) if m.author == "alice"]
-    assert [(m.text, m.state) for m in sent] == [("Première ligne\nseconde, pour @carole", "pending")]
-    qtbot.waitUntil(lambda: "seconde, pour @carole" in page.conversation.toPlainText())
+    assert [(m.text, m.state) for m in sent] == [("Première ligne\nseconde, pour @dominique", "pending")]
+    qtbot.waitUntil(lambda: "seconde, pour @dominique" in page.conversation.toPlainText())
     assert "⏳ En attente d'envoi" in page.conversation.toPlainText()
 
     # Up in the empty box edits one's last message; Entrée saves it.
     _key(edit, Qt.Key.Key_Up)
-    assert edit.toPlainText() == "Première ligne\nseconde, pour @carole"
+    assert edit.toPlainText() == "Première ligne\nseconde, pour @dominique"
     edit.selectAll()
     type_text(edit, "Corrigé")
     _key(edit, Qt.Key.Key_Return)
@@ -248,4 +250,51 @@ def test_two_windows_chat_live_offline_and_back(qtbot: QtBot, open_window: Opene
         for name in ("alice", "bob"):
             assert not leaks(tmp_path / name, ["hors ligne 2", "rue des Tilleuls", "barrières", "plan des Tilleuls"])
     finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_offline_writer_restarts_then_its_messages_arrive_once_in_order_and_it_catches_up(
+        qtbot: QtBot, open_window: Opener, tmp_path: Path) -> None:
+    """The issue's "done when": Alice's network goes (the server stays up for Bob); she writes,
+    quits and starts Parvis again; when her network returns, her messages reach Bob in order,
+    exactly once, and she sees what Bob wrote meanwhile."""
+    data = tmp_path / "server"
+    for name in ("alice", "bob"):
+        add_user(data, name, f"mdp-{name}")
+    server = start_server(data)
+    link = Link(server.port)
+    try:
+        a = _chat_window(qtbot, open_window, "alice", link.url)
+        b = _chat_window(qtbot, open_window, "bob", server.url)
+        a.chat.ops.run(lambda ctx: ChatStore(ctx.conn).create_room("Voirie", ["bob"]))
+        a.bridge.sync_now()
+        qtbot.waitUntil(lambda: b.chat.current is not None and a.chat.current is not None, timeout=20_000)
+
+        link.cut()
+        for n in range(1, 4):
+            type_text(a.chat.composer.edit, f"écrit hors ligne {n}")
+            _key(a.chat.composer.edit, Qt.Key.Key_Return)
+            qtbot.waitUntil(lambda: a.chat.composer.edit.toPlainText() == "")
+        type_text(b.chat.composer.edit, "pendant ce temps, la balayeuse est passée")
+        _key(b.chat.composer.edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: a.chat.conversation.toPlainText().count("⏳ En attente d'envoi") == 3, timeout=10_000)
+        a.close()
+
+        a = _chat_window(qtbot, open_window, "alice")  # the same profile, still offline
+        qtbot.waitUntil(lambda: a.chat.conversation.toPlainText().count("⏳ En attente d'envoi") == 3, timeout=10_000)
+        assert "balayeuse" not in a.chat.conversation.toPlainText()
+        link.restore()
+
+        qtbot.waitUntil(lambda: "écrit hors ligne 3" in b.chat.conversation.toPlainText(), timeout=30_000)
+        qtbot.waitUntil(lambda: "balayeuse" in a.chat.conversation.toPlainText(), timeout=30_000)
+        seen = b.chat.conversation.toPlainText()
+        assert [seen.count(f"écrit hors ligne {n}") for n in (1, 2, 3)] == [1, 1, 1]
+        assert seen.index("écrit hors ligne 1") < seen.index("écrit hors ligne 2") < seen.index("écrit hors ligne 3")
+        qtbot.waitUntil(lambda: "En attente" not in a.chat.conversation.toPlainText(), timeout=10_000)
+        texts = [m.text for m in ChatStore(connection(b)).messages(b.chat.current or "")]
+        assert texts[-4:] == ["pendant ce temps, la balayeuse est passée", "écrit hors ligne 1",
+                              "écrit hors ligne 2", "écrit hors ligne 3"]
+    finally:
+        link.close()
         server.stop()

@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,3 +127,84 @@ def login(server: Server, username: str, password: str) -> str:
 def api(server: Server, token: str) -> httpx.Client:
     """A client for the server's HTTP API, authenticated with `token` (close it, or use `with`)."""
     return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10.0)
+
+
+class Link:
+    """A TCP relay on a free loopback port to `target_port`, whose network can be cut: one
+    client goes offline while the server stays up for the others. `cut()` drops every open
+    connection and refuses new ones until `restore()`. Threads; `close()` stops them."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = int(self._listener.getsockname()[1])
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._up = True
+        self._closed = False
+        threading.Thread(target=self._accept, name="link-accept", daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cut(self) -> None:
+        with self._lock:
+            self._up = False
+            for sock in self._open:
+                _shut(sock)
+            self._open.clear()
+
+    def restore(self) -> None:
+        with self._lock:
+            self._up = True
+
+    def close(self) -> None:
+        self.cut()
+        self._closed = True
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                up = self._up
+            if not up:
+                _shut(client)
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                _shut(client)
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._open |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), name="link-pump", daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                _shut(sock)
+            with self._lock:
+                self._open -= {source, sink}
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()

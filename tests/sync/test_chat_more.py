@@ -16,6 +16,7 @@ import pytest
 from storage import outbox
 from storage.chat import ChatStore
 from storage.db import transaction
+from storage.errors import InvalidInput
 from storage.vault import Vault
 from sync import chat as chat_sync
 from sync.account import client, sign_in
@@ -412,5 +413,26 @@ def test_live_events_only_move_messages_forward(tmp_path: Path) -> None:
             # The next round agrees, and finds nothing newer.
             await _sync(w, "alice")
             assert a.get(posted["client_id"]) == m
+
+    run(scenario())
+
+
+def test_a_direct_conversation_started_offline_reaches_the_other_person(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with world(tmp_path) as w:
+            a, b = _store(w, "alice"), _store(w, "bob")
+            room_id = a.create_direct(["bob", "alice", " "], "alice")
+            a.send(room_id, "Un mot en privé sur le budget", "alice")
+            await _sync(w, "alice")
+            await _sync(w, "bob")
+            room = b.room(room_id)
+            assert (room.kind, room.name, room.unread) == ("direct", "alice, bob", 1)
+            assert b.members(room_id) == a.members(room_id) == ["alice", "bob"]  # for @-completion
+            assert [m.text for m in b.messages(room_id)] == ["Un mot en privé sur le budget"]
+            # Carole is not in it: the server does not even list it for her.
+            await _sync(w, "carole")
+            assert not _store(w, "carole").has_room(room_id)
+            with pytest.raises(InvalidInput):
+                a.create_direct(["alice"], "alice")
 
     run(scenario())
