@@ -160,9 +160,11 @@ class SyncBridge(QObject):
             live.task.cancel()
 
     async def _keep_chat_live(self, chat: ChatLive) -> None:
-        """Hold the chat event stream while the app runs, reconnecting with backoff."""
+        """Hold the chat event stream while the app runs, reconnecting with backoff. The cap is
+        short: an attempt at a server that is down costs nothing, and the stream's return is
+        what brings the others' messages within seconds of the network's."""
         assert self._store is not None
-        backoff = Backoff(base=min(1.0, self._reconnect_cap), cap=self._reconnect_cap)
+        backoff = Backoff(base=min(1.0, self._reconnect_cap), cap=min(5.0, self._reconnect_cap))
         while True:
             account = accounts.current(self._store.conn)
             if account is not None:
@@ -173,7 +175,10 @@ class SyncBridge(QObject):
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    pass  # offline or the server went away (its text may quote messages: not logged)
+                    # Offline, or the server went away (its text may quote messages: not logged).
+                    # A round tells the status bar, and retries on its own schedule.
+                    assert self._engine is not None
+                    self._engine.wake()
             await asyncio.sleep(backoff.next_delay())
 
     async def _fetch_attachment(self, room_id: str, att_id: str) -> None:
