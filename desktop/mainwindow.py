@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -212,6 +212,11 @@ class MainWindow(QMainWindow):
         table = "".join(f"<tr><td>{label}</td><td>&nbsp;&nbsp;<b>{QKeySequence(keys).toString(native)}</b></td></tr>"
                         for label, keys in rows)
         QMessageBox.information(self, self.tr("Raccourcis clavier"), f"<table>{table}</table>")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and self.chat.isVisible():
+            self.chat.load_current()  # back to the window: what is on screen is now read
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for doc_id in list(self.documents.tabs_by_id):
