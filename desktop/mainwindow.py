@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
             self.tray.messageClicked.connect(self._show_chat)
             self.tray.show()
         self.notifications: list[tuple[str, str]] = []  # what was notified, newest last
-        self.rail.currentRowChanged.connect(self.modules.setCurrentIndex)
+        self.rail.currentRowChanged.connect(self._module_changed)
         self.rail.setCurrentRow(0)
 
         central = QWidget()
@@ -105,6 +105,15 @@ class MainWindow(QMainWindow):
         item.setData(Qt.ItemDataRole.AccessibleTextRole, name)
         self.rail.addItem(item)
         self.modules.addWidget(page)
+
+    def _module_changed(self, row: int) -> None:
+        """Show module `row`. The Documents menu commands keep their shortcuts only while
+        Documents is shown: other modules give Ctrl+N, Ctrl+F or Suppr their own meaning."""
+        self.modules.setCurrentIndex(row)
+        if not hasattr(self, "_document_keys"):
+            self._document_keys = {name: a.shortcut() for name, a in self.documents.commands.items()}
+        for name, action in self.documents.commands.items():
+            action.setShortcut(self._document_keys[name] if row == 0 else QKeySequence())
 
     def _show_unread(self, unread: int) -> None:
         """The unread count as a badge on the Discussions icon (the label keeps its width)."""
