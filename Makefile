@@ -9,7 +9,7 @@ BENCH_NODE_STAMP := bench/js/node_modules/.installed
 # Qt's compiled catalogues, built from the .ts sources kept in git.
 QM := $(patsubst %.ts,%.qm,$(wildcard desktop/i18n/*.ts))
 
-.PHONY: run test bench lint clean system-deps-run system-deps-test i18n screenshots \
+.PHONY: run test bench lint clean system-deps-run system-deps-test system-deps-bench i18n screenshots \
 	msi msi-smoke msi-lock system-deps-msi system-deps-msi-smoke
 
 $(STAMP): pyproject.toml constraints.txt
@@ -28,6 +28,9 @@ $(BENCH_NODE_STAMP): bench/js/package.json bench/js/package-lock.json
 
 system-deps-run:
 	./scripts/system-deps.sh run
+
+system-deps-bench:
+	./scripts/system-deps.sh bench
 
 system-deps-test:
 	./scripts/system-deps.sh test
@@ -59,7 +62,7 @@ lint: $(STAMP)
 test: system-deps-test $(STAMP) $(QM) $(NODE_STAMP) lint
 	$(PY) -m pytest
 
-bench: system-deps-run $(STAMP) $(QM) $(BENCH_NODE_STAMP)
+bench: system-deps-bench $(STAMP) $(QM) $(BENCH_NODE_STAMP)
 	$(PY) -m bench
 
 # The Windows installer dist/Parvis-<version>-x64.msi, built here with wixl (packaging/README.md).
