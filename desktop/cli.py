@@ -28,12 +28,16 @@ from storage import outbox, search
 from storage.chat import ChatStore, Message, human_size
 from storage.docs import DocStore, delete_text, insert_text
 from storage.errors import InvalidInput, NotFound, ParvisError
+from storage.mail import MailAccount, MailStore, MessageSummary
+from storage.mail_mime import html_to_text
 from storage.vault import Vault
 from sync import account as accounts
 from sync.chat import fetch_attachment
 from sync.engine import Engine, share
 from sync.errors import AuthFailed, Unreachable
 from sync.http import explain, make_client
+from sync.mail import fetch_body
+from sync.mail.detect import candidates, check_imap, check_smtp, split_host
 
 EXIT_ERROR = 1
 EXIT_UNREACHABLE = 2
@@ -256,16 +260,213 @@ def cmd_chat_read(args: argparse.Namespace) -> None:
          "\n".join(_line(m) for m in messages) if messages else "Aucun message.")
 
 
+# -- mail -------------------------------------------------------------------------------
+
+_SECURITY_NAMES = {"tls": "TLS", "starttls": "STARTTLS", "plain": "sans chiffrement"}
+
+
+def cmd_mail_account_add(args: argparse.Namespace) -> None:
+    imap_host, imap_port = split_host(args.imap)
+    smtp_host, smtp_port = split_host(args.smtp or imap_host)
+    address = args.address or (args.user if "@" in args.user else "")
+    if "@" not in address:
+        raise InvalidInput("Indiquez l'adresse de messagerie avec --address (l'identifiant n'en est pas une).")
+    ca_file = str(Path(args.ca_file).resolve()) if args.ca_file else None
+    if ca_file and not Path(ca_file).is_file():
+        raise InvalidInput(f"Fichier d'autorité de certification introuvable : {args.ca_file}.")
+    vault = _open(args)
+    password = _secret("PARVIS_PASSWORD", f"Mot de passe de {args.user} sur {imap_host}")
+    imap = check_imap(imap_host, candidates("imap", imap_port, args.security), args.user, password, ca_file)
+    smtp = check_smtp(smtp_host, candidates("smtp", smtp_port, args.security), args.user, password, ca_file)
+    store = MailStore(vault.conn)
+    account_id = store.add_account(address, args.user, password, imap.host, imap.port, imap.security, smtp.host,
+                                   smtp.port, smtp.security, ca_file)
+    account = store.account(account_id)
+    _out(args, asdict(account),
+         f"Compte de messagerie {address} ajouté (n° {account_id}) : réception {imap} "
+         f"({_SECURITY_NAMES[imap.security]}), envoi {smtp} ({_SECURITY_NAMES[smtp.security]}). "
+         "Lancez « parvis sync » pour relever le courrier.")
+
+
+def _mail_account(store: MailStore, ref: str | None) -> MailAccount:
+    """The account given by number or address, or the first one. Raises NotFound."""
+    accounts = store.accounts()
+    if not accounts:
+        raise NotFound("Aucun compte de messagerie : ajoutez-en un avec « parvis mail account add ».")
+    if ref is None:
+        return accounts[0]
+    for account in accounts:
+        if str(account.id) == ref or account.address.lower() == ref.lower():
+            return account
+    raise NotFound(f"Compte de messagerie introuvable : {ref}.")
+
+
+def _mail_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"Numéro de message invalide : « {value} ».") from None
+
+
+def cmd_mail_folders(args: argparse.Namespace) -> None:
+    store = MailStore(_open(args).conn)
+    account = _mail_account(store, args.account)
+    folders = store.folders(account.id)
+    lines = [f"{f.id}  {f.display}" + (f"  ({f.name})" if f.special and f.display != f.name else "")
+             + f"  [{f.unread} non lu(s) / {f.total}]" for f in folders]
+    _out(args, [asdict(f) for f in folders],
+         "\n".join(lines) if lines else "Aucun dossier : lancez « parvis sync » pour relever le courrier.")
+
+
+def _mail_line(m: MessageSummary, folder: str | None = None) -> str:
+    marks = [] if m.seen else ["non lu"]
+    marks += ["suivi"] if m.flagged else []
+    marks += ["répondu"] if m.answered else []
+    marks += ["pièce jointe"] if m.has_attachments else []
+    marks += ["en attente"] if m.pending else []
+    where = f"{folder}  " if folder else ""
+    line = f"{m.id}  {where}{_local_time(m.date) if m.date else '?':16}  {m.sender or m.sender_address or '?'} : "
+    return line + (m.subject or "(sans objet)") + (f"  [{', '.join(marks)}]" if marks else "")
+
+
+def cmd_mail_list(args: argparse.Namespace) -> None:
+    store = MailStore(_open(args).conn)
+    account = _mail_account(store, args.account)
+    folder = store.resolve_folder(args.folder, account.id) if args.folder else store.special_folder(account.id,
+                                                                                                      "inbox")
+    if folder is None:
+        raise NotFound("Pas encore de boîte de réception : lancez « parvis sync » pour relever le courrier.")
+    messages = store.messages(folder.id, limit=args.limit)
+    _out(args, [asdict(m) for m in messages], "\n".join(_mail_line(m) for m in messages) or "Aucun message.")
+
+
+def cmd_mail_show(args: argparse.Namespace) -> None:
+    conn = _open(args).conn
+    store = MailStore(conn)
+    message_id = _mail_id(args.id)
+    body = store.message(message_id)
+    if body is None:
+        raise NotFound(f"Message introuvable : {args.id}.")
+    note = ""
+    if body.text is None and body.html is None:
+        try:
+            body = asyncio.run(fetch_body(conn, message_id))
+        except (Unreachable, AuthFailed, NotFound) as exc:
+            note = f"(Contenu non téléchargé : {exc})"
+    if args.json:
+        _out(args, asdict(body), "")
+        return
+    s = body.summary
+    lines = [f"De : {body.from_}", f"À : {', '.join(body.to)}"]
+    lines += [f"Cc : {', '.join(body.cc)}"] if body.cc else []
+    lines += [f"Répondre à : {', '.join(body.reply_to)}"] if body.reply_to else []
+    lines += [f"Date : {_local_time(s.date) if s.date else '?'}", f"Objet : {s.subject or '(sans objet)'}", ""]
+    text = body.text if body.text is not None else html_to_text(body.html) if body.html is not None else note
+    lines.append(text.rstrip("\n"))
+    if body.attachments:
+        lines += ["", "Pièces jointes :"]
+        lines += [f"  [{a.index}] {a.name} ({a.type}, {human_size(a.size)})" for a in body.attachments]
+    print("\n".join(lines))
+
+
+def cmd_mail_search(args: argparse.Namespace) -> None:
+    store = MailStore(_open(args).conn)
+    found = store.search(args.query, limit=args.limit)
+    names = {f.id: f.display for a in store.accounts() for f in store.folders(a.id)}
+    _out(args, [asdict(m) for m in found],
+         "\n".join(_mail_line(m, names.get(m.folder)) for m in found) or "Aucun résultat.")
+
+
+def cmd_mail_flag(args: argparse.Namespace) -> None:
+    store = MailStore(_open(args).conn)
+    ids = [_mail_id(i) for i in args.ids]
+    if args.seen is None and args.flagged is None:
+        raise InvalidInput("Indiquez --seen, --unseen, --flagged ou --unflagged.")
+    if args.seen is not None:
+        store.set_seen(ids, args.seen)
+    if args.flagged is not None:
+        store.set_flagged(ids, args.flagged)
+    _out(args, {"ids": ids, "seen": args.seen, "flagged": args.flagged},
+         "Enregistré ; le serveur de messagerie le saura à la prochaine synchronisation.")
+
+
+def cmd_mail_move(args: argparse.Namespace) -> None:
+    store = MailStore(_open(args).conn)
+    message_id = _mail_id(args.id)
+    summary = store.summary(message_id)
+    if summary is None:
+        raise NotFound(f"Message introuvable : {args.id}.")
+    folder = store.resolve_folder(args.folder, summary.account)
+    store.move([message_id], folder.id)
+    _out(args, {"id": message_id, "folder": folder.id},
+         f"Message déplacé dans « {folder.display} » ; le serveur suivra à la prochaine synchronisation.")
+
+
+def cmd_mail_delete(args: argparse.Namespace) -> None:
+    store = MailStore(_open(args).conn)
+    ids = [_mail_id(i) for i in args.ids]
+    count = store.delete(ids)
+    _out(args, {"ids": ids, "deleted": count},
+         f"{count} message(s) supprimé(s) (dans la corbeille, ou définitivement s'ils y étaient) ; "
+         "le serveur suivra à la prochaine synchronisation.")
+
+
+# `parvis mail send`: the Boîte d'envoi (storage.mail_outgoing, sync.mail.send).
+
+
+def cmd_mail_send(args: argparse.Namespace) -> None:
+    from storage import mail_outgoing
+    from storage.mail_compose import Draft
+    from sync.mail import MailReport
+    from sync.mail.send import send_queued
+
+    conn = _open(args).conn
+    store = MailStore(conn)
+    account = _mail_account(store, args.account)
+    body = sys.stdin.read() if args.body == "-" else args.body
+    draft = Draft(account.id, to=args.to or [], cc=args.cc or [], bcc=args.bcc or [], subject=args.subject,
+                  body=body, attachments=args.attach or [])
+    outgoing_id = mail_outgoing.queue(conn, draft, account)
+    state, reason = "queued", None
+    if not args.later:
+        report = MailReport()
+        asyncio.run(send_queued(conn, report))
+        try:
+            item = mail_outgoing.get(conn, outgoing_id)
+            state, reason = item.state, item.last_error
+        except NotFound:
+            state = "sent"
+    texts = {"sent": "Message envoyé (copie dans « Envoyés »).",
+             "smtp_done": f"Message envoyé ; sa copie dans « Envoyés » sera faite à la prochaine synchronisation "
+                          f"({reason}).",
+             "queued": "Message placé dans la boîte d'envoi ; il partira à la prochaine synchronisation"
+                       + (f" ({reason})." if reason else ".")}
+    if state == "failed":
+        _out(args, {"id": outgoing_id, "state": state, "error": reason}, str(outgoing_id))
+        raise ParvisError(f"Message refusé, gardé dans la boîte d'envoi (n° {outgoing_id}) : {reason}")
+    _out(args, {"id": outgoing_id, "state": state, "error": reason}, f"{texts[state]}\n{outgoing_id}")
+
+
 def cmd_sync(args: argparse.Namespace) -> None:
     engine = Engine(_open(args).conn)
     report = asyncio.run(engine.sync_once())
     pending = engine.status.pending
+    for note in report.mail_notes:
+        print(f"parvis : {note}", file=sys.stderr)
     if report.errors:
-        raise ParvisError("Synchronisation incomplète : " + " ; ".join(report.errors))
+        message = "Synchronisation incomplète : " + " ; ".join(report.errors)
+        if isinstance(report.mail_error, Unreachable):  # a server could not be reached: exit 2
+            raise Unreachable(message)
+        raise ParvisError(message)
     done = f"{report.documents} document(s)"
     if report.chat_sent or report.chat_received:
         done += f", {report.chat_sent} message(s) envoyé(s), {report.chat_received} reçu(s)"
+    if report.mail_received or report.mail_sent or report.mail_actions:
+        done += (f", {report.mail_received} courriel(s) reçu(s), {report.mail_sent} envoyé(s), "
+                 f"{report.mail_actions} action(s) appliquée(s)")
     _out(args, {"documents": report.documents, "chat_sent": report.chat_sent, "chat_received": report.chat_received,
+                "mail_received": report.mail_received, "mail_bodies": report.mail_bodies,
+                "mail_sent": report.mail_sent, "mail_actions": report.mail_actions, "mail_notes": report.mail_notes,
                 "pending": pending},
          f"Synchronisé : {done}, rien en attente." if not pending
          else f"Synchronisé : {done} ; encore en attente : {pending}.")
@@ -296,6 +497,11 @@ def cmd_status(args: argparse.Namespace) -> None:
         data.update(account={"server": account.server_url, "user": account.username}, online=reason is None)
         lines.append(f"Compte : {account.username} sur {account.server_url}")
         lines.append("Serveur : en ligne" if reason is None else f"Serveur : hors ligne ({reason})")
+    mail_accounts = MailStore(conn).accounts()
+    data["mail"] = [{"address": a.address, "imap": f"{a.imap_host}:{a.imap_port}"} for a in mail_accounts]
+    if account is None and mail_accounts:
+        lines[-1] = "Profil sans serveur souverain."
+    lines += [f"Messagerie : {a.address} ({a.imap_host}:{a.imap_port})" for a in mail_accounts]
     lines.append("En attente : " + (", ".join(f"{m} {n}" for m, n in sorted(pending.items())) or "rien"))
     lines += [f"Erreur : {e}" for e in errors]
     _out(args, data, "\n".join(lines))
@@ -303,6 +509,8 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 def cmd_search(args: argparse.Namespace) -> None:
     store = DocStore(_open(args).conn)
+    mail = MailStore(store.conn)
+    mail.refresh_index()
     search.refresh(store.conn, {"doc": store.search_content, "chat": ChatStore(store.conn).search_content})
     hits = search.query(store.conn, args.query)
     _out(args, [h.__dict__ for h in hits],
@@ -373,6 +581,47 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(chat, "read", cmd_chat_read, "affiche les messages d'un salon")
     p.add_argument("room", help="identifiant (ou son début) ou nom du salon")
     p.add_argument("--limit", type=int, help="seulement les N derniers messages")
+    mail = sub.add_parser("mail", help="messagerie (IMAP/SMTP)").add_subparsers(dest="sub", required=True)
+    mail_account = mail.add_parser("account", help="comptes de messagerie").add_subparsers(dest="sub2", required=True)
+    p = command(mail_account, "add", cmd_mail_account_add,
+                "ajoute un compte (vérifie l'identifiant ; ports usuels essayés s'ils ne sont pas donnés)")
+    p.add_argument("--imap", required=True, metavar="HÔTE[:PORT]", help="serveur de réception (IMAP)")
+    p.add_argument("--smtp", metavar="HÔTE[:PORT]", help="serveur d'envoi (SMTP ; par défaut celui de réception)")
+    p.add_argument("--user", required=True, help="identifiant de messagerie")
+    p.add_argument("--address", help="adresse de messagerie (par défaut l'identifiant, s'il en est une)")
+    p.add_argument("--security", choices=("tls", "starttls", "plain"),
+                   help="chiffrement (par défaut : TLS, sinon STARTTLS ; plain : vers cette machine seulement)")
+    p.add_argument("--ca-file", help="certificat de l'autorité interne (PKI municipale)")
+    p = command(mail, "folders", cmd_mail_folders, "liste les dossiers")
+    p.add_argument("--account", help="numéro ou adresse du compte (par défaut le premier)")
+    p = command(mail, "list", cmd_mail_list, "liste les messages d'un dossier (la boîte de réception par défaut)")
+    p.add_argument("folder", nargs="?", help="numéro, nom ou nom affiché du dossier")
+    p.add_argument("--limit", type=int, help="seulement les N plus récents")
+    p.add_argument("--account", help="numéro ou adresse du compte (par défaut le premier)")
+    command(mail, "show", cmd_mail_show, "affiche un message (le télécharge si besoin)").add_argument("id")
+    p = command(mail, "search", cmd_mail_search, "cherche dans les messages")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=50)
+    p = command(mail, "flag", cmd_mail_flag, "marque lu, non lu, suivi ou non, hors ligne")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--seen", dest="seen", action="store_const", const=True, help="lu")
+    p.add_argument("--unseen", dest="seen", action="store_const", const=False, help="non lu")
+    p.add_argument("--flagged", dest="flagged", action="store_const", const=True, help="suivi (étoile)")
+    p.add_argument("--unflagged", dest="flagged", action="store_const", const=False, help="non suivi")
+    p = command(mail, "move", cmd_mail_move, "déplace un message dans un dossier, hors ligne")
+    p.add_argument("id")
+    p.add_argument("folder", help="numéro, nom ou nom affiché du dossier")
+    p = command(mail, "delete", cmd_mail_delete, "supprime (vers la corbeille ; définitivement depuis la corbeille)")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p = command(mail, "send", cmd_mail_send, "écrit un message, hors ligne s'il le faut : il part tout de suite, "
+                "ou de la boîte d'envoi à la prochaine synchronisation ; affiche son numéro en dernier")
+    for option, what in (("--to", "destinataire"), ("--cc", "copie"), ("--bcc", "copie cachée")):
+        p.add_argument(option, action="append", metavar="ADRESSE", help=f"{what} (répétable)")
+    p.add_argument("--subject", required=True, help="objet")
+    p.add_argument("--body", required=True, metavar="TEXTE", help="texte du message (« - » : lu sur l'entrée)")
+    p.add_argument("--attach", metavar="FICHIER", type=Path, action="append", help="pièce jointe (répétable)")
+    p.add_argument("--account", help="numéro ou adresse du compte (par défaut le premier)")
+    p.add_argument("--later", action="store_true", help="seulement dans la boîte d'envoi, sans essayer maintenant")
     command(sub, "sync", cmd_sync, "synchronise tout avec le serveur")
     command(sub, "status", cmd_status, "état de la synchronisation")
     command(sub, "search", cmd_search, "recherche dans tout le profil").add_argument("query")

@@ -21,12 +21,16 @@ from httpx_ws import WebSocketUpgradeError
 from storage import outbox
 from storage.db import get_setting, transaction
 from storage.docs import DocStore
+from storage.errors import ParvisError
+from storage.mail import MailStore
 
 from . import account as accounts
 from .chat import sync_chat
 from .docs import relax_durability, sync_http, sync_ws
 from .errors import NoAccount, Refused, SyncError, Unreachable
 from .http import Account, check, explain
+from .mail import MailReport, sync_mail
+from .mail.send import send_queued
 
 TRANSPORTS = ("auto", "websocket", "http")
 
@@ -50,6 +54,16 @@ class Report:
     errors: list[str] = field(default_factory=list)
     bytes_sent: int = 0
     bytes_received: int = 0
+    # Mail: messages new here, bodies downloaded, messages sent, local actions applied on the
+    # server, conflicts settled (notes, not errors), and the first mail failure (its type says
+    # whether a mail server was unreachable, refused the password…), also listed in `errors`.
+    mail_received: int = 0
+    mail_bodies: int = 0
+    mail_sent: int = 0
+    mail_actions: int = 0
+    mail_notes: list[str] = field(default_factory=list)
+    mail_error: ParvisError | None = None
+    mail_accounts_failed: int = 0
 
 
 class Backoff:
@@ -102,10 +116,20 @@ class Engine:
     async def sync_once(self) -> Report:
         """Push every pending local change and fetch every remote one, for every module.
         Raises NoAccount, Unreachable (nothing local is lost), AuthFailed, SyncError."""
-        account = accounts.required(self.conn)
+        account = accounts.current(self.conn)
+        mail_only = account is None and bool(MailStore(self.conn).accounts())
+        if account is None and not mail_only:
+            account = accounts.required(self.conn)  # raises NoAccount
         self._publish(syncing=True)
         try:
-            report = await self._round(account)
+            if account is None:  # a profile with mail accounts only
+                report = Report()
+                await self._sync_mail(report)
+                failure = report.mail_error
+                if failure is not None and report.mail_accounts_failed == len(MailStore(self.conn).accounts()):
+                    raise failure if isinstance(failure, SyncError) else SyncError(str(failure))
+            else:
+                report = await self._round(account)
         except SyncError as exc:
             self._publish(syncing=False, online=not isinstance(exc, Unreachable), last_error=str(exc))
             raise
@@ -127,7 +151,23 @@ class Engine:
                 report.errors += chat.errors
             except (httpx.TransportError, OSError) as exc:
                 raise explain(exc, account.server_url) from exc
+        await self._sync_mail(report)
         return report
+
+    async def _sync_mail(self, report: Report) -> None:
+        """Send the queued mail, replay the mail actions made here and fetch new mail, for every
+        mail account (nothing without one). A mail failure is an error of the round: documents
+        and chat are synced whatever happens here."""
+        if not MailStore(self.conn).accounts():
+            return
+        mail = MailReport()
+        report.mail_sent = await send_queued(self.conn, mail)
+        await sync_mail(self.conn, mail)
+        report.mail_received, report.mail_bodies, report.mail_actions = mail.received, mail.bodies, mail.actions
+        report.mail_notes += mail.notes
+        report.errors += mail.errors
+        report.mail_error = mail.failure
+        report.mail_accounts_failed = mail.accounts_failed
 
     def _transport_mode(self) -> str:
         mode = os.environ.get("PARVIS_SYNC_TRANSPORT") or get_setting(self.conn, "sync.transport") or "auto"
@@ -161,8 +201,8 @@ class Engine:
     async def _push_operations(self, client: httpx.AsyncClient, report: Report) -> None:
         """Replay queued one-off operations in order. Each is idempotent on the server."""
         for entry in outbox.pending(self.conn):
-            if entry.kind == outbox.DOC_UPDATE or entry.kind in outbox.CHAT_KINDS:
-                continue  # document edits go with each document, chat after the documents
+            if entry.kind == outbox.DOC_UPDATE or entry.kind in outbox.CHAT_KINDS or entry.kind.startswith("mail."):
+                continue  # document edits go with each document, chat after the documents, mail last
             try:
                 await self._replay(client, entry)
             except Refused as exc:
