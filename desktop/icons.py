@@ -121,6 +121,12 @@ def _bubbles(p: QPainter) -> None:
     p.setBrush(Qt.BrushStyle.NoBrush)
 
 
+def _envelope(p: QPainter) -> None:
+    p.drawRoundedRect(QRectF(2.5, 4.5, 15, 11), 1.5, 1.5)
+    p.drawLine(QPointF(3, 5.5), QPointF(10, 11))
+    p.drawLine(QPointF(10, 11), QPointF(17, 5.5))
+
+
 def _close(p: QPainter) -> None:
     p.drawLine(QPointF(6, 6), QPointF(14, 14))
     p.drawLine(QPointF(14, 6), QPointF(6, 14))
@@ -143,6 +149,7 @@ _DRAWINGS: dict[str, Draw] = {
     "redo": _arrow(back=False),
     "documents": _page,
     "chat": _bubbles,
+    "mail": _envelope,
     "close": _close,
 }
 

@@ -26,6 +26,7 @@ from .chat.page import ChatPage
 from .documents import actions
 from .documents.page import DocumentsPage
 from .icons import badged, icon
+from .mail.page import MailPage
 from .ops import Changes, Context, Ops
 from .statusbar import SyncIndicator
 from .syncbridge import SyncBridge
@@ -63,6 +64,10 @@ class MainWindow(QMainWindow):
         self.chat.unreadChanged.connect(self._show_unread)
         self.chat.notify.connect(self.notify)
         self.chat.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.mail = MailPage(ops, bridge, identity)
+        self._add_module(self.tr("Messagerie"), "mail", self.mail)
+        self.mail.notify.connect(self.notify)
+        self.mail.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(icon("chat", QColor("#000091")), self)
@@ -233,4 +238,7 @@ class MainWindow(QMainWindow):
         self.bridge.stop()
         self.ops.close()
         self.chat.close_files()
+        self.mail.close_files()
+        for window in list(self.mail.composers):
+            window.close()
         event.accept()

@@ -13,6 +13,8 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from storage.chat import ChatStore
 from storage.db import set_secret, transaction
 from storage.docs import DocStore
+from storage.mail import MailStore
+from storage.mail_sync import Fetched, save_folders, store_fetched
 from storage.vault import Vault
 
 from .app import application, start_window
@@ -146,6 +150,65 @@ def shoot(out: Path) -> None:
     save(dialog, out, "10-nouveau-salon")
     dialog.close()
     chat.close()
+
+    mail = window_on(tmp / "mail", fill=_fill_mail)
+    mail.rail.setCurrentRow(2)
+    wait_until(lambda: mail.mail.model.rowCount() >= 5)
+    model = mail.mail.model
+    row = next(r for r in range(model.rowCount()) if "Affaissement" in model.index(r, 0).data())
+    mail.mail.list.setCurrentIndex(model.index(row, 0))
+    wait_until(lambda: "Affaissement" in mail.mail.reader.subject.text())
+    save(mail, out, "11-messagerie")
+    mail.mail.answer("reply")
+    wait_until(lambda: bool(mail.mail.composers))
+    composer = mail.mail.composers[-1]
+    composer.body.setPlainText("Bonjour,\n\nUne équipe passe demain matin poser des barrières.\n\n"
+                               + composer.body.toPlainText())
+    save(composer, out, "12-messagerie-reponse")
+    composer.sent = True
+    composer.close()
+    mail.close()
+
+
+def _fill_mail(conn: Any) -> None:
+    """A mail account as a first sync would have stored it: folders with special use, and a
+    morning's mail (a thread, an attachment, a newsletter), some read, one flagged."""
+    store = MailStore(conn)
+    account = store.add_account("m.dupre@mairie-saint-aubin.fr", "mdupre", "secret", "imap.mairie-saint-aubin.fr",
+                                993, "tls", "smtp.mairie-saint-aubin.fr", 465, "tls")
+    save_folders(conn, account, [((b"\\HasNoChildren",), "/", "INBOX"), ((b"\\Sent",), "/", "Sent"),
+                                 ((b"\\Drafts",), "/", "Drafts"), ((b"\\Trash",), "/", "Trash"),
+                                 ((b"\\Junk",), "/", "Junk"), ((), "/", "Urbanisme")])
+    inbox = next(f for f in store.folders(account) if f.special == "inbox")
+    today = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
+    letters = [
+        ("Sophie Benali <s.benali@mairie-saint-aubin.fr>", "Affaissement rue des Tilleuls", 95, False, True,
+         "Bonjour Marc,\n\nUn riverain signale un affaissement de chaussée devant le n° 14. Photo et plan joints.\n"
+         "Pouvez-vous faire passer une équipe ?\n\nSophie Benali\nService urbanisme", True),
+        ("Préfecture de la Gironde <pref-collectivites@gironde.gouv.fr>", "Rappel : transmission des délibérations",
+         80, True, False, "Madame, Monsieur le Maire,\n\nNous vous rappelons que les délibérations…", False),
+        ("Paul Girard <p.girard@mairie-saint-aubin.fr>", "Planning de la balayeuse – semaine 48", 60, False, False,
+         "Voici le planning de la semaine prochaine.", False),
+        ("Association des parents d'élèves <ape.saintaubin@example.org>", "Kermesse du 20 juin : salle polyvalente",
+         -900, True, False, "Bonjour, nous souhaitons réserver la salle polyvalente…", False),
+        ("Lettre des maires <lettre@example.org>", "La lettre des maires ruraux – novembre", -1500, True, False,
+         "Au sommaire ce mois-ci…", False),
+    ]
+    items = []
+    for uid, (sender, subject, minutes, seen, flagged, text, attach) in enumerate(letters, start=1):
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = sender, "Marc Dupré <m.dupre@mairie-saint-aubin.fr>", subject
+        msg["Date"] = format_datetime(today + timedelta(minutes=minutes))
+        msg["Message-ID"] = f"<{uid}.capture@mairie-saint-aubin.fr>"
+        msg.set_content(text)
+        if attach:
+            msg.add_attachment(b"%PDF-1.4 plan", maintype="application", subtype="pdf", filename="plan – n° 14.pdf")
+            msg.add_attachment(b"\xff\xd8 photo", maintype="image", subtype="jpeg", filename="photo chaussée.jpg")
+        raw = bytes(msg)
+        flags = ((b"\\Seen",) if seen else ()) + ((b"\\Flagged",) if flagged else ())
+        head = raw.split(b"\n\n", 1)[0] + b"\n\n"
+        items.append(Fetched(uid, flags, today + timedelta(minutes=minutes), len(raw), head, raw=raw))
+    store_fetched(conn, account, inbox.id, items)
 
 
 def _fill_chat(conn: Any) -> None:

@@ -40,6 +40,9 @@ QListView#documents::item:selected {{ background: #e3e3fd; }}
 QStatusBar {{ background: #f6f6f6; border-top: 1px solid #e5e5e5; color: #3a3a3a; }}
 QStatusBar QToolButton {{ color: {ACCENT}; }}
 QLabel#error {{ color: #ce0500; }}
+QPushButton#readerAction {{ padding: 4px 9px; }}
+QTreeView#messages::item {{ padding: 4px 2px; border-bottom: 1px solid #f0f0f0; }}
+QWidget#remoteBar {{ background: #fff4cc; border-radius: 4px; }}
 QLabel#syncError {{ color: #ce0500; }}
 QLabel#hint {{ color: #666666; }}
 QLabel#emptyState {{ color: #666666; }}

@@ -15,12 +15,16 @@ from PySide6.QtCore import QObject, Signal
 
 from storage.chat import ChatStore
 from storage.docs import DocStore
+from storage.errors import ParvisError
+from storage.mail import MailStore
 from storage.vault import Vault
 from sync import account as accounts
 from sync.chat import fetch_attachment
 from sync.chat_live import ChatLive
 from sync.docs import LiveDoc
 from sync.engine import Backoff, Engine, Status
+from sync.mail.idle import wait_for_new_mail
+from sync.mail.sync import fetch_body
 
 
 class _Live:
@@ -47,6 +51,7 @@ class SyncBridge(QObject):
     chatMessage = Signal(object)  # a new message from the event stream (its JSON), for notifications
     typing = Signal(str, str)  # room id, user
     attachmentFetched = Signal(str, str)  # attachment id, "" or the error
+    mailBodyFetched = Signal(int, str)  # message id, "" or the error
 
     def __init__(self, vault: Vault, transport: httpx.AsyncBaseTransport | None = None,
                  idle_poll: float = 60.0, reconnect_cap: float = 30.0, parent: QObject | None = None) -> None:
@@ -111,6 +116,10 @@ class SyncBridge(QObject):
         """Download an attachment into the store; `attachmentFetched` says when, or why not."""
         self._post(lambda: asyncio.ensure_future(self._fetch_attachment(room_id, att_id)))
 
+    def fetch_mail_body(self, message_id: int) -> None:
+        """Download a message's body (opened online); `mailBodyFetched` says when, or why not."""
+        self._post(lambda: asyncio.ensure_future(self._fetch_mail_body(message_id)))
+
     def _post(self, fn: Callable[[], object]) -> None:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(fn)
@@ -131,15 +140,17 @@ class SyncBridge(QObject):
         self._chat = ChatLive(ChatStore(conn), self.chatChanged.emit, self.chatMessage.emit, self.typing.emit,
                               self._engine.wake)
         chat_task = asyncio.ensure_future(self._keep_chat_live(self._chat))
+        mail_task = asyncio.ensure_future(self._watch_mail())
         try:
             # Retry at least every minute while offline: a desktop should notice the network's
             # return soon, even with no document open to reconnect.
             await self._engine.run(self._stop, idle_poll=self._idle_poll, backoff=Backoff(base=1.0, cap=60.0))
         finally:
             chat_task.cancel()
+            mail_task.cancel()
             for doc_id in list(self._live):
                 self._close(doc_id)
-            tasks = [chat_task] + [live.task for live in self._live.values() if live.task]
+            tasks = [chat_task, mail_task] + [live.task for live in self._live.values() if live.task]
             await asyncio.gather(*tasks, return_exceptions=True)
             conn.close()
 
@@ -180,6 +191,53 @@ class SyncBridge(QObject):
                     assert self._engine is not None
                     self._engine.wake()
             await asyncio.sleep(backoff.next_delay())
+
+    async def _watch_mail(self) -> None:
+        """New mail while online: one IDLE wait per account on its inbox (the engine's round
+        then fetches it). Accounts added later are picked up; a failing account waits longer
+        before it is tried again (the round reports its error)."""
+        assert self._store is not None
+        watching: dict[int, asyncio.Task[None]] = {}
+
+        async def watch(account_id: int) -> None:
+            backoff = Backoff(base=5.0, cap=300.0)
+            while True:
+                assert self._store is not None and self._engine is not None
+                store = MailStore(self._store.conn)
+                try:
+                    account = store.account(account_id)
+                    password = store.password(account_id)
+                except ParvisError:
+                    return  # the account was removed
+                try:
+                    if await wait_for_new_mail(account, password, timeout=240.0):
+                        self._engine.wake()
+                    backoff.reset()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    await asyncio.sleep(backoff.next_delay())
+
+        try:
+            while True:
+                for account in MailStore(self._store.conn).accounts():
+                    if account.id not in watching or watching[account.id].done():
+                        watching[account.id] = asyncio.ensure_future(watch(account.id))
+                await asyncio.sleep(30)
+        finally:
+            for task in watching.values():
+                task.cancel()
+
+    async def _fetch_mail_body(self, message_id: int) -> None:
+        assert self._store is not None
+        error = ""
+        try:
+            await fetch_body(self._store.conn, message_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+        self.mailBodyFetched.emit(message_id, error)
 
     async def _fetch_attachment(self, room_id: str, att_id: str) -> None:
         assert self._store is not None

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.chat import human_size
+from ..files import files_label
 
 WORD_BEFORE_CURSOR = re.compile(r"(?<![\w@])@([\w.@-]*)$")
 TYPING_EVERY_MS = 3000  # at most one typing notice per this many milliseconds
@@ -232,13 +232,7 @@ class Composer(QWidget):
         if not self.files:
             self.attached.hide()
             return
-        parts = []
-        for path in self.files:
-            try:
-                parts.append(f"📎 {path.name} ({human_size(path.stat().st_size)})")
-            except OSError:
-                parts.append(f"📎 {path.name}")
-        self.attached.setText("   ".join(parts) + "   " + self.tr("(Échap pour retirer)"))
+        self.attached.setText(files_label(self.files) + "   " + self.tr("(Échap pour retirer)"))
         self.attached.show()
 
     def _submit(self) -> None:

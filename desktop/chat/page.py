@@ -9,13 +9,12 @@ bridge's live event stream (or a sync round) and the bridge says which room chan
 from __future__ import annotations
 
 import html
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -38,6 +37,7 @@ from sync.engine import Status
 
 from .. import policy
 from ..documents.actions import Identity
+from ..files import OpenedFiles
 from ..ops import Changes, Context, Ops
 from ..syncbridge import SyncBridge
 from .composer import Composer
@@ -130,7 +130,7 @@ class ChatPage(QWidget):
         self.limit = PAGE
         self.typing_users: dict[str, set[str]] = {}
         self.offline = False
-        self._temp: tempfile.TemporaryDirectory[str] | None = None
+        self.opened = OpenedFiles()
         # The server has its own cap; this one (a machine policy) refuses before storing.
         self.max_attachment_bytes = int(policy.load().get("MaxAttachmentMB", default=25).value) * MIB
 
@@ -472,19 +472,11 @@ class ChatPage(QWidget):
         self.open_attachment(att_id, name)
 
     def _open_bytes(self, name: str, data: bytes) -> None:
-        if self._temp is None:
-            self._temp = tempfile.TemporaryDirectory(prefix="parvis-")
-        safe = "".join(c for c in Path(name).name if c not in '<>:"/\\|?*\x00').strip(". ") or "piece-jointe"
-        path = Path(self._temp.name) / safe
-        path.write_bytes(data)
-        self.opened = path
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.opened.open(name, data)
 
     def close_files(self) -> None:
         """Remove the opened attachments' temporary copies (on quit)."""
-        if self._temp is not None:
-            self._temp.cleanup()
-            self._temp = None
+        self.opened.cleanup()
 
     # -- live -----------------------------------------------------------------------------
 

@@ -109,6 +109,77 @@
     </message>
 </context>
 <context>
+    <name>ComposeWindow</name>
+    <message>
+        <source>Destinataires</source>
+        <translation>Recipients</translation>
+    </message>
+    <message>
+        <source>Copie</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <source>Copie cachée</source>
+        <translation>Blind copy</translation>
+    </message>
+    <message>
+        <source>adresses séparées par des virgules</source>
+        <translation>addresses separated by commas</translation>
+    </message>
+    <message>
+        <source>Objet</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <source>Texte du message</source>
+        <translation>Message text</translation>
+    </message>
+    <message>
+        <source>À :</source>
+        <translation>To:</translation>
+    </message>
+    <message>
+        <source>Cc :</source>
+        <translation>Cc:</translation>
+    </message>
+    <message>
+        <source>Cci :</source>
+        <translation>Bcc:</translation>
+    </message>
+    <message>
+        <source>Objet :</source>
+        <translation>Subject:</translation>
+    </message>
+    <message>
+        <source>Envoyer</source>
+        <translation>Send</translation>
+    </message>
+    <message>
+        <source>Envoyer (Ctrl+Entrée)</source>
+        <translation>Send (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>Joindre…</source>
+        <translation>Attach…</translation>
+    </message>
+    <message>
+        <source>Le message part de la boîte d&apos;envoi dès que le serveur est joignable.</source>
+        <translation>The message leaves the outbox as soon as the server can be reached.</translation>
+    </message>
+    <message>
+        <source>Joindre des fichiers</source>
+        <translation>Attach files</translation>
+    </message>
+    <message>
+        <source>Indiquez au moins un destinataire.</source>
+        <translation>Give at least one recipient.</translation>
+    </message>
+    <message>
+        <source>Abandonner ce message ? Il n&apos;a pas été envoyé.</source>
+        <translation>Discard this message? It has not been sent.</translation>
+    </message>
+</context>
+<context>
     <name>Composer</name>
     <message>
         <source>Annuler la réponse ou la modification</source>
@@ -531,6 +602,121 @@
     </message>
 </context>
 <context>
+    <name>MailPage</name>
+    <message>
+        <source>Dossiers de messagerie</source>
+        <translation>Mail folders</translation>
+    </message>
+    <message>
+        <source>Nouveau message</source>
+        <translation>New message</translation>
+    </message>
+    <message>
+        <source>Nouveau message (Ctrl+N)</source>
+        <translation>New message (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Rechercher dans le dossier… (Ctrl+F)</source>
+        <translation>Search this folder… (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Rechercher dans les messages</source>
+        <translation>Search messages</translation>
+    </message>
+    <message>
+        <source>Trier par</source>
+        <translation>Sort by</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Expéditeur</source>
+        <translation>Sender</translation>
+    </message>
+    <message>
+        <source>Objet</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <source>Liste des messages</source>
+        <translation>Message list</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Aucun compte de messagerie.&lt;/p&gt;&lt;p&gt;Ajoutez le vôtre avec « parvis mail account add » ; Parvis garde ensuite vos messages chiffrés sur cet ordinateur, lisibles hors ligne.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;No mail account.&lt;/p&gt;&lt;p&gt;Add yours with “parvis mail account add”; Parvis then keeps your messages encrypted on this computer, readable offline.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Répondre</source>
+        <translation>Reply</translation>
+    </message>
+    <message>
+        <source>Répondre à tous</source>
+        <translation>Reply all</translation>
+    </message>
+    <message>
+        <source>Transférer</source>
+        <translation>Forward</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Rechercher</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>Boîte d&apos;envoi</source>
+        <translation>Outbox</translation>
+    </message>
+    <message>
+        <source>{0} nouveau(x) message(s)</source>
+        <translation>{0} new message(s)</translation>
+    </message>
+    <message>
+        <source>Contenu du message indisponible : {0}</source>
+        <translation>Message content unavailable: {0}</translation>
+    </message>
+    <message>
+        <source>Lu</source>
+        <translation>Read</translation>
+    </message>
+    <message>
+        <source>Non lu</source>
+        <translation>Unread</translation>
+    </message>
+    <message>
+        <source>Suivi</source>
+        <translation>Flag</translation>
+    </message>
+    <message>
+        <source>Retirer le suivi</source>
+        <translation>Unflag</translation>
+    </message>
+    <message>
+        <source>Enregistrer la pièce jointe</source>
+        <translation>Save attachment</translation>
+    </message>
+    <message>
+        <source>Enregistré : {0}</source>
+        <translation>Saved: {0}</translation>
+    </message>
+    <message>
+        <source>Aucun compte de messagerie.</source>
+        <translation>No mail account.</translation>
+    </message>
+    <message>
+        <source>Message placé dans la boîte d&apos;envoi.</source>
+        <translation>Message placed in the outbox.</translation>
+    </message>
+    <message>
+        <source>Messagerie</source>
+        <translation>Mail</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Parvis</source>
@@ -547,6 +733,10 @@
     <message>
         <source>Discussions</source>
         <translation>Chat</translation>
+    </message>
+    <message>
+        <source>Messagerie</source>
+        <translation>Mail</translation>
     </message>
     <message>
         <source>Nombre de mots et de caractères</source>
@@ -718,6 +908,101 @@
     <message>
         <source>Vous en serez administrateur. Les membres du groupe y ont accès d&apos;office ; le salon est créé tout de suite, même hors ligne, et sur le serveur à la prochaine synchronisation.</source>
         <translation>You will be its administrator. Members of the group have access automatically; the room is created at once, even offline, and on the server at the next sync.</translation>
+    </message>
+</context>
+<context>
+    <name>Reader</name>
+    <message>
+        <source>Les images distantes de ce message sont bloquées, pour votre vie privée.</source>
+        <translation>Remote images in this message are blocked, for your privacy.</translation>
+    </message>
+    <message>
+        <source>Afficher les images</source>
+        <translation>Show images</translation>
+    </message>
+    <message>
+        <source>Texte du message</source>
+        <translation>Message text</translation>
+    </message>
+    <message>
+        <source>Répondre</source>
+        <translation>Reply</translation>
+    </message>
+    <message>
+        <source>Répondre à tous</source>
+        <translation>Reply all</translation>
+    </message>
+    <message>
+        <source>Transférer</source>
+        <translation>Forward</translation>
+    </message>
+    <message>
+        <source>Non lu</source>
+        <translation>Unread</translation>
+    </message>
+    <message>
+        <source>Suivi</source>
+        <translation>Flag</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Choisissez un message dans la liste.</source>
+        <translation>Choose a message in the list.</translation>
+    </message>
+    <message>
+        <source>Lu</source>
+        <translation>Read</translation>
+    </message>
+    <message>
+        <source>Retirer le suivi</source>
+        <translation>Unflag</translation>
+    </message>
+    <message>
+        <source>(sans objet)</source>
+        <translation>(no subject)</translation>
+    </message>
+    <message>
+        <source>De</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <source>À</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <source>Cc</source>
+        <translation>Cc</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Seuls les en-têtes de ce message sont sur cet ordinateur. Son contenu sera téléchargé dès que le serveur sera joignable.</source>
+        <translation>Only this message's headers are on this computer. Its content will be downloaded as soon as the server can be reached.</translation>
+    </message>
+    <message>
+        <source>Ouvrir ; clic droit pour enregistrer</source>
+        <translation>Open; right-click to save</translation>
+    </message>
+    <message>
+        <source>Pièce jointe {0}</source>
+        <translation>Attachment {0}</translation>
+    </message>
+    <message>
+        <source>Ouvrir cette adresse dans le navigateur ?
+
+{0}</source>
+        <translation>Open this address in the browser?
+
+{0}</translation>
+    </message>
+    <message>
+        <source>Ouvrir le lien</source>
+        <translation>Open link</translation>
     </message>
 </context>
 <context>
