@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from storage import outbox
 from storage.db import set_setting
+from storage.mail import MailStore
 from sync.engine import Status
 
 from . import i18n
@@ -102,6 +103,13 @@ class MainWindow(QMainWindow):
         self._pending_timer.timeout.connect(self._refresh_pending)
         self._build_menus()
         self._refresh_pending()
+        if identity.user is None:
+            self.ops.run(lambda ctx: bool(MailStore(ctx.conn).accounts()), on_done=self._mail_only)
+
+    def _mail_only(self, has_mail: bool) -> None:
+        if has_mail:
+            self.sync.syncs_something()
+            self.sync_action.setEnabled(True)
 
     def _add_module(self, name: str, icon_name: str, page: QWidget) -> None:
         item = QListWidgetItem(icon(icon_name, QColor("#000091")), name)

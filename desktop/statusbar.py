@@ -46,6 +46,12 @@ class SyncIndicator(QWidget):
             layout.addWidget(widget)
         self.show_status(Status())
 
+    def syncs_something(self) -> None:
+        """A profile with no Parvis server but a mail account syncs too: say so."""
+        self.has_account = True
+        self.button.setVisible(True)
+        self.show_status(getattr(self, "last", Status()))
+
     def show_status(self, status: Status) -> None:
         """Render `status` (UI thread)."""
         self.last = status

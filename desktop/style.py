@@ -28,6 +28,7 @@ QPushButton:hover {{ background: #f5f5fe; }}
 QPushButton:default:hover {{ background: #1212ff; }}
 QToolBar {{ background: #ffffff; border: none; border-bottom: 1px solid #eeeeee; spacing: 2px; padding: 4px; }}
 QToolButton {{ border-radius: 4px; padding: 4px 7px; color: #161616; }}
+QToolBar#readerActions QToolButton {{ color: #000091; padding: 4px 6px; }}
 QToolButton:hover {{ background: #eeeeee; }}
 QToolButton:checked {{ background: #e3e3fd; color: {ACCENT}; }}
 QTabWidget::pane {{ border: none; }}

@@ -945,8 +945,20 @@
         <translation>Flag</translation>
     </message>
     <message>
+        <source>Actions sur le message</source>
+        <translation>Message actions</translation>
+    </message>
+    <message>
         <source>Supprimer</source>
         <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Déplacer</source>
+        <translation>Move</translation>
+    </message>
+    <message>
+        <source>Déplacer vers un autre dossier</source>
+        <translation>Move to another folder</translation>
     </message>
     <message>
         <source>Choisissez un message dans la liste.</source>
@@ -982,7 +994,7 @@
     </message>
     <message>
         <source>Seuls les en-têtes de ce message sont sur cet ordinateur. Son contenu sera téléchargé dès que le serveur sera joignable.</source>
-        <translation>Only this message's headers are on this computer. Its content will be downloaded as soon as the server can be reached.</translation>
+        <translation>Only this message&apos;s headers are on this computer. Its content will be downloaded as soon as the server can be reached.</translation>
     </message>
     <message>
         <source>Ouvrir ; clic droit pour enregistrer</source>

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -119,6 +120,8 @@ class MailPage(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setHeaderHidden(True)
         self.list.setAlternatingRowColors(True)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._list_menu)
         self.list.selectionModel().currentChanged.connect(self._message_chosen)
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
@@ -138,6 +141,7 @@ class MailPage(QWidget):
         self.reader.toggleFlag.connect(self._toggle_flag)
         self.reader.openAttachment.connect(lambda i: self._attachment(i, save=False))
         self.reader.saveAttachment.connect(lambda i: self._attachment(i, save=True))
+        self.reader.moveTo.connect(self.move_selected)
 
         self.empty = QLabel(self.tr("<p>Aucun compte de messagerie.</p><p>Ajoutez le vôtre avec "
                                     "« parvis mail account add » ; Parvis garde ensuite vos messages "
@@ -149,11 +153,11 @@ class MailPage(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(middle)
         splitter.addWidget(self.reader)
-        left.setMinimumWidth(210)
-        middle.setMinimumWidth(340)
+        left.setMinimumWidth(180)
+        middle.setMinimumWidth(300)
         splitter.setStretchFactor(1, 2)
         splitter.setStretchFactor(2, 3)
-        splitter.setSizes([230, 420, 620])
+        splitter.setSizes([200, 360, 720])
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         layout = QVBoxLayout(self)
@@ -246,9 +250,21 @@ class MailPage(QWidget):
         data = item.data(0, ID_ROLE) if item else None
         if not data:
             return
+        changed = tuple(data) != (self.account, self.folder)
         self.account, self.folder = data
-        self.reader.show_nothing()
-        self.load_list()
+        parent = item.parent() if item else None
+        targets = []
+        if parent is not None:
+            for child in (parent.child(i) for i in range(parent.childCount())):
+                if child is None:
+                    continue
+                _, folder_id = child.data(0, ID_ROLE)
+                if folder_id not in (OUTBOX, self.folder):
+                    targets.append((folder_id, child.text(0).split("  (")[0]))
+        self.reader.set_folders(targets)
+        if changed:  # not when the tree is only redrawn (after a sync or an action)
+            self.reader.show_nothing()
+            self.load_list()
 
     # -- the list -------------------------------------------------------------------------
 
@@ -360,6 +376,22 @@ class MailPage(QWidget):
 
     # -- actions --------------------------------------------------------------------------
 
+    def _list_menu(self, pos: Any) -> None:
+        """Right click on the list: every action of the reader, for the message under the mouse."""
+        index = self.list.indexAt(pos)
+        if not index.isValid() or not isinstance(index.data(ID_ROLE), int):
+            return
+        self.list.setCurrentIndex(index)
+        where = self.list.viewport().mapToGlobal(pos)
+
+        def show(_: object) -> None:  # after the worker has loaded that message into the reader
+            menu = QMenu(self)
+            for name in ("reply", "replyAll", "forward", "flag", "seen", "move", "delete"):
+                menu.addAction(self.reader.buttons[name])
+            menu.exec(where)
+
+        self.ops.run(lambda ctx: None, on_done=show)  # the worker runs jobs in order
+
     def _ids_or_current(self) -> list[int]:
         ids = self.selected_ids()
         if not ids and self.reader.message_id is not None:
@@ -428,8 +460,11 @@ class MailPage(QWidget):
         window = ComposeWindow(title or self.tr("Nouveau message"), self)
         window.send.connect(lambda fields, w=window: self._send(w, fields))
         self.composers.append(window)
+        window.destroyed.connect(lambda *_, w=window: self.composers.remove(w) if w in self.composers else None)
         self.ops.run(lambda ctx: MailStore(ctx.conn).known_addresses("", limit=500), on_done=window.set_addresses)
         window.show()
+        window.raise_()
+        window.activateWindow()  # typing goes to the new message, not the window behind
         return window
 
     def answer(self, kind: str) -> None:

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTextBrowser,
+    QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -72,6 +76,7 @@ class Reader(QWidget):
     openAttachment = Signal(int)  # index
     saveAttachment = Signal(int)
     allowRemote = Signal(object)  # the blocked URLs
+    moveTo = Signal(int)  # folder id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,27 +108,36 @@ class Reader(QWidget):
         self.attachments_layout.setContentsMargins(0, 0, 0, 0)
         self.attachments.hide()
 
-        self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        row.setSpacing(4)
+        # A tool bar, not a row of buttons: on a narrow screen what does not fit goes into its
+        # » menu instead of widening the window.
+        self.buttons: dict[str, QAction] = {}
+        row = QToolBar()
+        row.setObjectName("readerActions")
+        row.setAccessibleName(self.tr("Actions sur le message"))
+        self.move_menu = QMenu(self)
         for name, label, signal in (("reply", self.tr("Répondre"), self.reply),
                                     ("replyAll", self.tr("Répondre à tous"), self.replyAll),
                                     ("forward", self.tr("Transférer"), self.forward),
-                                    ("seen", self.tr("Non lu"), self.toggleSeen),
+                                    ("delete", self.tr("Supprimer"), self.delete),
+                                    ("move", self.tr("Déplacer"), None),
                                     ("flag", self.tr("Suivi"), self.toggleFlag),
-                                    ("delete", self.tr("Supprimer"), self.delete)):
-            button = QPushButton(label)
-            button.setObjectName("readerAction")
-            button.clicked.connect(signal)
-            self.buttons[name] = button
-            row.addWidget(button)
-        row.addStretch(1)
+                                    ("seen", self.tr("Non lu"), self.toggleSeen)):
+            action = row.addAction(label)
+            if signal is not None:
+                action.triggered.connect(signal)
+            self.buttons[name] = action
+        self.buttons["move"].setMenu(self.move_menu)
+        self.buttons["move"].setToolTip(self.tr("Déplacer vers un autre dossier"))
+        move_button = row.widgetForAction(self.buttons["move"])
+        if isinstance(move_button, QToolButton):
+            move_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+
 
         self.empty = QLabel(self.tr("Choisissez un message dans la liste."))
         self.empty.setObjectName("emptyState")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 0, 0, 0)
-        layout.addLayout(row)
+        layout.addWidget(row)
         layout.addWidget(self.subject)
         layout.addWidget(self.headers)
         layout.addWidget(self.remote_bar)
@@ -131,6 +145,12 @@ class Reader(QWidget):
         layout.addWidget(self.body, 1)
         layout.addWidget(self.empty, 1)
         self.show_nothing()
+
+    def set_folders(self, folders: list[tuple[int, str]]) -> None:
+        """The folders a message can be moved to: (id, name shown)."""
+        self.move_menu.clear()
+        for folder_id, name in folders:
+            self.move_menu.addAction(name, partial(self.moveTo.emit, folder_id))
 
     def show_nothing(self) -> None:
         self.message_id = None
