@@ -26,6 +26,9 @@ from sync.engine import Backoff, Engine, Status
 from sync.mail.idle import wait_for_new_mail
 from sync.mail.sync import fetch_body
 
+MAX_REMOTE_IMAGES = 50
+MAX_REMOTE_IMAGE_BYTES = 5 * 1024 * 1024
+
 
 class _Live:
     """The state of one open document's live session, owned by the loop."""
@@ -52,6 +55,7 @@ class SyncBridge(QObject):
     typing = Signal(str, str)  # room id, user
     attachmentFetched = Signal(str, str)  # attachment id, "" or the error
     mailBodyFetched = Signal(int, str)  # message id, "" or the error
+    remoteFetched = Signal(int, object)  # message id, {url: bytes} of the remote images allowed
 
     def __init__(self, vault: Vault, transport: httpx.AsyncBaseTransport | None = None,
                  idle_poll: float = 60.0, reconnect_cap: float = 30.0, parent: QObject | None = None) -> None:
@@ -119,6 +123,11 @@ class SyncBridge(QObject):
     def fetch_mail_body(self, message_id: int) -> None:
         """Download a message's body (opened online); `mailBodyFetched` says when, or why not."""
         self._post(lambda: asyncio.ensure_future(self._fetch_mail_body(message_id)))
+
+    def fetch_remote(self, message_id: int, urls: list[str]) -> None:
+        """Fetch the remote images of a message the user chose to see (the UI never calls the
+        network); `remoteFetched` brings them."""
+        self._post(lambda: asyncio.ensure_future(self._fetch_remote(message_id, urls)))
 
     def _post(self, fn: Callable[[], object]) -> None:
         if self._loop is not None and not self._loop.is_closed():
@@ -227,6 +236,27 @@ class SyncBridge(QObject):
         finally:
             for task in watching.values():
                 task.cancel()
+
+    async def _fetch_remote(self, message_id: int, urls: list[str]) -> None:
+        found: dict[str, bytes] = {}
+        async with httpx.AsyncClient(timeout=10.0, follow_redirects=True) as client:
+            for url in urls[:MAX_REMOTE_IMAGES]:
+                if not url.lower().startswith(("http://", "https://")):
+                    continue
+                try:
+                    async with client.stream("GET", url) as response:
+                        if response.status_code != 200:
+                            continue
+                        data = b""
+                        async for chunk in response.aiter_bytes():
+                            data += chunk
+                            if len(data) > MAX_REMOTE_IMAGE_BYTES:
+                                break
+                        else:
+                            found[url] = data
+                except (httpx.HTTPError, OSError):
+                    continue  # that image stays blank
+        self.remoteFetched.emit(message_id, found)
 
     async def _fetch_mail_body(self, message_id: int) -> None:
         assert self._store is not None

@@ -142,6 +142,7 @@ class MailPage(QWidget):
         self.reader.openAttachment.connect(lambda i: self._attachment(i, save=False))
         self.reader.saveAttachment.connect(lambda i: self._attachment(i, save=True))
         self.reader.moveTo.connect(self.move_selected)
+        self.reader.allowRemote.connect(self._allow_remote)
 
         self.empty = QLabel(self.tr("<p>Aucun compte de messagerie.</p><p>Ajoutez le vôtre avec "
                                     "« parvis mail account add » ; Parvis garde ensuite vos messages "
@@ -182,6 +183,7 @@ class MailPage(QWidget):
 
         bridge.roundDone.connect(self._round_done)
         bridge.mailBodyFetched.connect(self._body_fetched)
+        bridge.remoteFetched.connect(self._remote_fetched)
         self.refresh()
 
     # -- the tree -------------------------------------------------------------------------
@@ -364,6 +366,15 @@ class MailPage(QWidget):
         if body.text is None and body.html is None and body.summary.id not in self._asked:
             self._asked.add(body.summary.id)  # once: a server without it must not loop us
             self.bridge.fetch_mail_body(body.summary.id)
+
+    def _allow_remote(self, urls: list[str]) -> None:
+        if self.reader.message_id is not None:
+            self.bridge.fetch_remote(self.reader.message_id, urls)
+
+    def _remote_fetched(self, message_id: int, images: dict[str, bytes]) -> None:
+        if message_id == self.reader.message_id and self.reader.current is not None:
+            self.reader.show_message(self.reader.current, remote=images)
+            self.reader.remote_bar.hide()
 
     def _body_fetched(self, message_id: int, error: str) -> None:
         if message_id != self.reader.message_id:

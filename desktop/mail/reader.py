@@ -81,6 +81,7 @@ class Reader(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.message_id: int | None = None
+        self.current: Any = None
         self.subject = QLabel()
         self.subject.setObjectName("mailSubject")
         self.subject.setWordWrap(True)
@@ -165,6 +166,7 @@ class Reader(QWidget):
         say so."""
         s = body.summary
         self.message_id = s.id
+        self.current = body
         self.empty.hide()
         for widget in (self.subject, self.headers, self.body):
             widget.show()

@@ -5,7 +5,9 @@ delete; quit; start again; online: everything applied on the server, the reply d
 from __future__ import annotations
 
 import imaplib
+import threading
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,24 @@ from tests.storage.test_no_plaintext import leaks
 pytestmark = pytest.mark.slow
 
 PDF = b"%PDF-1.4 plan de la rue des Tilleuls " + bytes(range(256)) * 8
+PIXEL = bytes.fromhex("47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b")
+
+
+class _Tracker(BaseHTTPRequestHandler):
+    """A sender's image server (a read-receipt pixel), on loopback: it records each request."""
+
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        _Tracker.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/gif")
+        self.send_header("Content-Length", str(len(PIXEL)))
+        self.end_headers()
+        self.wfile.write(PIXEL)
+
+    def log_message(self, *args: Any) -> None:
+        pass
 
 
 def _mail(sender: MailUser, to: MailUser, subject: str, text: str, html: str | None = None,
@@ -88,11 +108,15 @@ def test_read_offline_act_quit_restart_and_everything_reaches_the_server(
         monkeypatch: pytest.MonkeyPatch) -> None:
     dovecot = mail_servers.dovecot
     alice, bob = dovecot.add_user(), dovecot.add_user()
+    tracker = ThreadingHTTPServer(("127.0.0.1", 0), _Tracker)
+    threading.Thread(target=tracker.serve_forever, daemon=True).start()
+    pixel = f"http://127.0.0.1:{tracker.server_address[1]}/lu.gif?alice"
+    _Tracker.requests.clear()
     dovecot.create_folder(alice.name, "Voirie")
     dovecot.deliver(alice.address, _mail(bob, alice, "Affaissement rue des Tilleuls", "Voir le plan joint.",
                                          attachment=PDF), bob.address)
     dovecot.deliver(alice.address, _mail(bob, alice, "Lettre d'information", "Version texte",
-                                         html="<p>Bonjour <b>Alice</b></p><img src='https://traceur.example/p.gif'>"
+                                         html=f"<p>Bonjour <b>Alice</b></p><img src='{pixel}'>"
                                               "<script>alert(1)</script>"), bob.address)
     dovecot.deliver(alice.address, _mail(bob, alice, "Publicité", "À supprimer"), bob.address)
 
@@ -107,8 +131,14 @@ def test_read_offline_act_quit_restart_and_everything_reaches_the_server(
     reader = window.mail.reader
     qtbot.waitUntil(lambda: "Bonjour" in reader.body.toPlainText(), timeout=10_000)
     qtbot.waitUntil(reader.remote_bar.isVisible, timeout=5_000)
-    assert reader.body.blocked == {"https://traceur.example/p.gif"}
+    assert reader.body.blocked == {pixel}
     assert "alert" not in reader.body.toPlainText()
+    assert _Tracker.requests == []  # the sender learns nothing from opening the message
+    # The user allows the images: the sync thread fetches them (the UI never calls the network).
+    reader.allowRemote.emit(sorted(reader.body.blocked))
+    qtbot.waitUntil(lambda: reader.body.remote.get(pixel) == PIXEL, timeout=10_000)
+    assert _Tracker.requests == ["/lu.gif?alice"] and not reader.remote_bar.isVisible()
+    tracker.shutdown()
 
     # The attachment opens, byte for byte, from outside the profile.
     _open(qtbot, window, "Affaissement")
