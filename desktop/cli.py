@@ -37,7 +37,7 @@ from sync.engine import Engine, share
 from sync.errors import AuthFailed, Unreachable
 from sync.http import explain, make_client
 from sync.mail import fetch_body
-from sync.mail.detect import candidates, check_imap, check_smtp, split_host
+from sync.mail.detect import save, split_host, verify
 
 EXIT_ERROR = 1
 EXIT_UNREACHABLE = 2
@@ -266,22 +266,14 @@ _SECURITY_NAMES = {"tls": "TLS", "starttls": "STARTTLS", "plain": "sans chiffrem
 
 
 def cmd_mail_account_add(args: argparse.Namespace) -> None:
-    imap_host, imap_port = split_host(args.imap)
-    smtp_host, smtp_port = split_host(args.smtp or imap_host)
-    address = args.address or (args.user if "@" in args.user else "")
-    if "@" not in address:
+    if args.address is None and "@" not in args.user:
         raise InvalidInput("Indiquez l'adresse de messagerie avec --address (l'identifiant n'en est pas une).")
-    ca_file = str(Path(args.ca_file).resolve()) if args.ca_file else None
-    if ca_file and not Path(ca_file).is_file():
-        raise InvalidInput(f"Fichier d'autorité de certification introuvable : {args.ca_file}.")
     vault = _open(args)
-    password = _secret("PARVIS_PASSWORD", f"Mot de passe de {args.user} sur {imap_host}")
-    imap = check_imap(imap_host, candidates("imap", imap_port, args.security), args.user, password, ca_file)
-    smtp = check_smtp(smtp_host, candidates("smtp", smtp_port, args.security), args.user, password, ca_file)
-    store = MailStore(vault.conn)
-    account_id = store.add_account(address, args.user, password, imap.host, imap.port, imap.security, smtp.host,
-                                   smtp.port, smtp.security, ca_file)
-    account = store.account(account_id)
+    password = _secret("PARVIS_PASSWORD", f"Mot de passe de {args.user} sur {split_host(args.imap)[0]}")
+    verified = verify(args.address or "", args.user, password, args.imap, args.smtp, args.security, args.ca_file)
+    account_id = save(vault.conn, verified, password)
+    account = MailStore(vault.conn).account(account_id)
+    address, imap, smtp = account.address, verified.imap, verified.smtp
     _out(args, asdict(account),
          f"Compte de messagerie {address} ajouté (n° {account_id}) : réception {imap} "
          f"({_SECURITY_NAMES[imap.security]}), envoi {smtp} ({_SECURITY_NAMES[smtp.security]}). "

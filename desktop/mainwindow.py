@@ -105,6 +105,10 @@ class MainWindow(QMainWindow):
         self._refresh_pending()
         if identity.user is None:
             self.ops.run(lambda ctx: bool(MailStore(ctx.conn).accounts()), on_done=self._mail_only)
+            bridge.mailAccountChecked.connect(self._mail_account_added)
+
+    def _mail_account_added(self, account_id: int, _error: str) -> None:
+        self._mail_only(account_id > 0)
 
     def _mail_only(self, has_mail: bool) -> None:
         if has_mail:

@@ -169,6 +169,17 @@ def shoot(out: Path) -> None:
     composer.close()
     mail.close()
 
+    no_mail = window_on(tmp / "no-mail")
+    no_mail.rail.setCurrentRow(2)
+    dialog = no_mail.mail.add_account()
+    dialog.address.setText("m.dupre@mairie-saint-aubin.fr")
+    dialog.password.setText("secret")
+    dialog.failed("Identifiant ou mot de passe refusé par le serveur de réception imap.mairie-saint-aubin.fr:993 : "
+                  "vérifiez-les.")
+    save(dialog, out, "13-compte-de-messagerie")
+    dialog.close()
+    no_mail.close()
+
 
 def _fill_mail(conn: Any) -> None:
     """A mail account as a first sync would have stored it: folders with special use, and a

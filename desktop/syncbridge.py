@@ -23,6 +23,7 @@ from sync.chat import fetch_attachment
 from sync.chat_live import ChatLive
 from sync.docs import LiveDoc
 from sync.engine import Backoff, Engine, Status
+from sync.mail.detect import save, verify
 from sync.mail.idle import wait_for_new_mail
 from sync.mail.sync import fetch_body
 
@@ -56,6 +57,7 @@ class SyncBridge(QObject):
     attachmentFetched = Signal(str, str)  # attachment id, "" or the error
     mailBodyFetched = Signal(int, str)  # message id, "" or the error
     remoteFetched = Signal(int, object)  # message id, {url: bytes} of the remote images allowed
+    mailAccountChecked = Signal(int, str)  # the new account's id (0 when refused), "" or why not
 
     def __init__(self, vault: Vault, transport: httpx.AsyncBaseTransport | None = None,
                  idle_poll: float = 60.0, reconnect_cap: float = 30.0, parent: QObject | None = None) -> None:
@@ -128,6 +130,11 @@ class SyncBridge(QObject):
         """Fetch the remote images of a message the user chose to see (the UI never calls the
         network); `remoteFetched` brings them."""
         self._post(lambda: asyncio.ensure_future(self._fetch_remote(message_id, urls)))
+
+    def add_mail_account(self, fields: dict[str, Any]) -> None:
+        """Check a new mail account's login on both servers and save it (`sync.mail.detect.verify`
+        arguments); `mailAccountChecked` answers."""
+        self._post(lambda: asyncio.ensure_future(self._add_mail_account(dict(fields))))
 
     def _post(self, fn: Callable[[], object]) -> None:
         if self._loop is not None and not self._loop.is_closed():
@@ -236,6 +243,17 @@ class SyncBridge(QObject):
         finally:
             for task in watching.values():
                 task.cancel()
+
+    async def _add_mail_account(self, fields: dict[str, Any]) -> None:
+        assert self._store is not None and self._engine is not None
+        try:
+            verified = await asyncio.to_thread(verify, **fields)
+            account_id = save(self._store.conn, verified, fields["password"])
+        except ParvisError as exc:
+            self.mailAccountChecked.emit(0, str(exc))
+            return
+        self.mailAccountChecked.emit(account_id, "")
+        self._engine.wake()  # fetch its mail now
 
     async def _fetch_remote(self, message_id: int, urls: list[str]) -> None:
         found: dict[str, bytes] = {}

@@ -2,6 +2,137 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AccountDialog</name>
+    <message>
+        <source>Ajouter un compte de messagerie</source>
+        <translation>Add a mail account</translation>
+    </message>
+    <message>
+        <source>prenom.nom@mairie-exemple.fr</source>
+        <translation>firstname.lastname@town-example.fr</translation>
+    </message>
+    <message>
+        <source>Adresse de messagerie</source>
+        <translation>Email address</translation>
+    </message>
+    <message>
+        <source>souvent l&apos;adresse elle-même</source>
+        <translation>often the address itself</translation>
+    </message>
+    <message>
+        <source>Identifiant</source>
+        <translation>User name</translation>
+    </message>
+    <message>
+        <source>Mot de passe</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>imap.mairie-exemple.fr (ou hôte:port)</source>
+        <translation>imap.town-example.fr (or host:port)</translation>
+    </message>
+    <message>
+        <source>Serveur de réception (IMAP)</source>
+        <translation>Incoming server (IMAP)</translation>
+    </message>
+    <message>
+        <source>le même, si vide</source>
+        <translation>the same, if empty</translation>
+    </message>
+    <message>
+        <source>Serveur d&apos;envoi (SMTP)</source>
+        <translation>Outgoing server (SMTP)</translation>
+    </message>
+    <message>
+        <source>Sécurité</source>
+        <translation>Security</translation>
+    </message>
+    <message>
+        <source>Automatique (ports habituels)</source>
+        <translation>Automatic (usual ports)</translation>
+    </message>
+    <message>
+        <source>TLS</source>
+        <translation>TLS</translation>
+    </message>
+    <message>
+        <source>STARTTLS</source>
+        <translation>STARTTLS</translation>
+    </message>
+    <message>
+        <source>Sans chiffrement (serveur local uniquement)</source>
+        <translation>No encryption (local server only)</translation>
+    </message>
+    <message>
+        <source>facultatif : l&apos;autorité de votre PKI interne (.pem)</source>
+        <translation>optional: your internal PKI's authority (.pem)</translation>
+    </message>
+    <message>
+        <source>Certificat de l&apos;autorité</source>
+        <translation>Authority certificate</translation>
+    </message>
+    <message>
+        <source>Parcourir…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>Adresse :</source>
+        <translation>Address:</translation>
+    </message>
+    <message>
+        <source>Identifiant :</source>
+        <translation>User name:</translation>
+    </message>
+    <message>
+        <source>Mot de passe :</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>Réception (IMAP) :</source>
+        <translation>Incoming (IMAP):</translation>
+    </message>
+    <message>
+        <source>Envoi (SMTP) :</source>
+        <translation>Outgoing (SMTP):</translation>
+    </message>
+    <message>
+        <source>Sécurité :</source>
+        <translation>Security:</translation>
+    </message>
+    <message>
+        <source>Autorité :</source>
+        <translation>Authority:</translation>
+    </message>
+    <message>
+        <source>Vérifier et ajouter</source>
+        <translation>Check and add</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Parvis vérifie l&apos;identifiant sur les deux serveurs avant d&apos;enregistrer le compte. Le mot de passe est gardé chiffré dans votre profil.</source>
+        <translation>Parvis checks the login on both servers before saving the account. The password is kept encrypted in your profile.</translation>
+    </message>
+    <message>
+        <source>Autorité de certification</source>
+        <translation>Certificate authority</translation>
+    </message>
+    <message>
+        <source>Certificats (*.pem *.crt *.cer);;Tous les fichiers (*)</source>
+        <translation>Certificates (*.pem *.crt *.cer);;All files (*)</translation>
+    </message>
+    <message>
+        <source>Indiquez au moins l&apos;adresse, le mot de passe et le serveur de réception.</source>
+        <translation>Give at least the address, the password and the incoming server.</translation>
+    </message>
+    <message>
+        <source>Vérification auprès des serveurs…</source>
+        <translation>Checking with the servers…</translation>
+    </message>
+</context>
+<context>
     <name>ChatPage</name>
     <message>
         <source>Filtrer les salons</source>
@@ -616,6 +747,14 @@
         <translation>New message (Ctrl+N)</translation>
     </message>
     <message>
+        <source>Ajouter un compte…</source>
+        <translation>Add an account…</translation>
+    </message>
+    <message>
+        <source>Ajouter un compte de messagerie</source>
+        <translation>Add a mail account</translation>
+    </message>
+    <message>
         <source>Rechercher dans le dossier… (Ctrl+F)</source>
         <translation>Search this folder… (Ctrl+F)</translation>
     </message>
@@ -644,8 +783,12 @@
         <translation>Message list</translation>
     </message>
     <message>
-        <source>&lt;p&gt;Aucun compte de messagerie.&lt;/p&gt;&lt;p&gt;Ajoutez le vôtre avec « parvis mail account add » ; Parvis garde ensuite vos messages chiffrés sur cet ordinateur, lisibles hors ligne.&lt;/p&gt;</source>
-        <translation>&lt;p&gt;No mail account.&lt;/p&gt;&lt;p&gt;Add yours with “parvis mail account add”; Parvis then keeps your messages encrypted on this computer, readable offline.&lt;/p&gt;</translation>
+        <source>&lt;p&gt;Aucun compte de messagerie.&lt;/p&gt;&lt;p&gt;Ajoutez celui de votre collectivité : Parvis garde ensuite vos messages chiffrés sur cet ordinateur, lisibles et traitables hors ligne.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;No mail account.&lt;/p&gt;&lt;p&gt;Add your authority's: Parvis then keeps your messages encrypted on this computer, readable and workable offline.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Ajouter un compte de messagerie…</source>
+        <translation>Add a mail account…</translation>
     </message>
     <message>
         <source>Répondre</source>
@@ -714,6 +857,10 @@
     <message>
         <source>Messagerie</source>
         <translation>Mail</translation>
+    </message>
+    <message>
+        <source>Compte ajouté : relève du courrier…</source>
+        <translation>Account added: fetching mail…</translation>
     </message>
 </context>
 <context>

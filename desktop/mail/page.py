@@ -38,10 +38,12 @@ from storage.errors import ParvisError
 from storage.mail import MailStore
 from storage.mail_outgoing import STATE_LABELS
 
+from .. import policy
 from ..documents.actions import Identity
 from ..files import OpenedFiles
 from ..ops import Changes, Context, Ops
 from ..syncbridge import SyncBridge
+from .account import AccountDialog
 from .composer import ComposeWindow
 from .reader import Reader
 
@@ -93,11 +95,15 @@ class MailPage(QWidget):
         new = QPushButton(self.tr("Nouveau message"))
         new.setToolTip(self.tr("Nouveau message (Ctrl+N)"))
         new.clicked.connect(self.compose)
+        add = QPushButton(self.tr("Ajouter un compte…"))
+        add.setAccessibleName(self.tr("Ajouter un compte de messagerie"))
+        add.clicked.connect(self.add_account)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(new)
         left_layout.addWidget(self.tree, 1)
+        left_layout.addWidget(add)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Rechercher dans le dossier… (Ctrl+F)"))
@@ -144,12 +150,21 @@ class MailPage(QWidget):
         self.reader.moveTo.connect(self.move_selected)
         self.reader.allowRemote.connect(self._allow_remote)
 
-        self.empty = QLabel(self.tr("<p>Aucun compte de messagerie.</p><p>Ajoutez le vôtre avec "
-                                    "« parvis mail account add » ; Parvis garde ensuite vos messages "
-                                    "chiffrés sur cet ordinateur, lisibles hors ligne.</p>"))
-        self.empty.setObjectName("emptyState")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
+        self.empty = QWidget()
+        empty_text = QLabel(self.tr("<p>Aucun compte de messagerie.</p><p>Ajoutez celui de votre collectivité : "
+                                    "Parvis garde ensuite vos messages chiffrés sur cet ordinateur, lisibles "
+                                    "et traitables hors ligne.</p>"))
+        empty_text.setObjectName("emptyState")
+        empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty_text.setWordWrap(True)
+        empty_add = QPushButton(self.tr("Ajouter un compte de messagerie…"))
+        empty_add.setDefault(True)
+        empty_add.clicked.connect(self.add_account)
+        empty_layout = QVBoxLayout(self.empty)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(empty_text)
+        empty_layout.addWidget(empty_add, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(1)
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(middle)
@@ -184,6 +199,8 @@ class MailPage(QWidget):
         bridge.roundDone.connect(self._round_done)
         bridge.mailBodyFetched.connect(self._body_fetched)
         bridge.remoteFetched.connect(self._remote_fetched)
+        bridge.mailAccountChecked.connect(self._account_checked)
+        self.account_dialog: AccountDialog | None = None
         self.refresh()
 
     # -- the tree -------------------------------------------------------------------------
@@ -530,6 +547,28 @@ class MailPage(QWidget):
 
     def _error(self, error: ParvisError) -> None:
         QMessageBox.warning(self, self.tr("Messagerie"), str(error))
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def add_account(self) -> AccountDialog:
+        ca_file = policy.load().get("CaFile", default="").value or ""
+        dialog = AccountDialog(str(ca_file), self)
+        dialog.check.connect(self.bridge.add_mail_account)
+        self.account_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _account_checked(self, account_id: int, error: str) -> None:
+        dialog = self.account_dialog
+        if dialog is None:
+            return
+        if error:
+            dialog.failed(error)
+            return
+        dialog.accept()
+        self.account_dialog = None
+        self.message.emit(self.tr("Compte ajouté : relève du courrier…"))
+        self.refresh()
 
 
 def _short_date(iso: str) -> str:

@@ -7,8 +7,12 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from storage.errors import InvalidInput, ParvisError
+from storage.mail import MailStore
 
 from ..errors import AuthFailed, SyncError, Unreachable
 from .imap import CertificateRejected, Endpoint, ImapSession, UnknownHost, translate
@@ -139,3 +143,43 @@ def check_smtp(host: str, tries: Sequence[tuple[int, str]], username: str, passw
                 raise error from exc
             last = error
     raise last or Unreachable(f"Aucun port à essayer pour {host}.")
+
+
+@dataclass(frozen=True)
+class Verified:
+    """An account whose login both servers accepted, ready to be saved."""
+
+    address: str
+    username: str
+    imap: Endpoint
+    smtp: Endpoint
+    ca_file: str | None
+
+
+def verify(address: str, username: str, password: str, imap: str, smtp: str | None = None,
+           security: str | None = None, ca_file: str | None = None) -> Verified:
+    """Check a new account as a user gives it: `imap` and `smtp` as "host[:port]" (SMTP defaults
+    to the IMAP host), `security` None to try the usual ports. Blocking (network): call it from
+    a worker thread. Raises InvalidInput, AuthFailed, Unreachable, SyncError."""
+    imap_host, imap_port = split_host(imap)
+    smtp_host, smtp_port = split_host(smtp or imap_host)
+    address = (address or (username if "@" in username else "")).strip()
+    if "@" not in address:
+        raise InvalidInput("Indiquez l'adresse de messagerie (l'identifiant n'en est pas une).")
+    if not username.strip():
+        raise InvalidInput("Indiquez l'identifiant de connexion.")
+    if ca_file:
+        ca_file = str(Path(ca_file).resolve())
+        if not Path(ca_file).is_file():
+            raise InvalidInput(f"Fichier d'autorité de certification introuvable : {ca_file}.")
+    imap_end = check_imap(imap_host, candidates("imap", imap_port, security), username, password, ca_file or None)
+    smtp_end = check_smtp(smtp_host, candidates("smtp", smtp_port, security), username, password, ca_file or None)
+    return Verified(address, username, imap_end, smtp_end, ca_file or None)
+
+
+def save(conn: Any, verified: Verified, password: str) -> int:
+    """Record a verified account (its password in the vault). Returns its id. On the store's
+    thread."""
+    v = verified
+    return MailStore(conn).add_account(v.address, v.username, password, v.imap.host, v.imap.port, v.imap.security,
+                                       v.smtp.host, v.smtp.port, v.smtp.security, v.ca_file)

@@ -58,14 +58,33 @@ def _mail(sender: MailUser, to: MailUser, subject: str, text: str, html: str | N
 
 
 def _window(qtbot: QtBot, open_window: Opener, servers: MailServers, user: MailUser) -> MainWindow:  # noqa: F811
+    """The app on the user's profile, in Messagerie; the first time, the account is added as a
+    new user would: the dialog, a wrong password first (said, nothing saved), then the right one."""
     window = open_window(user.name)
-    conn = connection(window)
-    if not MailStore(conn).accounts():
-        dovecot, smtp = servers.dovecot, servers.submission
-        MailStore(conn).add_account(user.address, user.name, user.password, "127.0.0.1", dovecot.imaps_port, "tls",
-                                    "127.0.0.1", smtp.starttls_port, "starttls", str(servers.ca_file))
     window.rail.setCurrentRow(2)
-    window.bridge.sync_now()
+    if MailStore(connection(window)).accounts():
+        window.bridge.sync_now()
+        return window
+    assert window.mail.empty.isVisible()
+    dialog = window.mail.add_account()
+    dialog.address.setText(user.address)  # guesses the login and the server names
+    assert dialog.username.text() == user.address and dialog.imap.text() == "imap.example.test"
+    dialog.username.setText(user.name)
+    dialog.imap.setText(f"127.0.0.1:{servers.dovecot.imaps_port}")
+    dialog.smtp.setText(f"127.0.0.1:{servers.submission.starttls_port}")
+    dialog.security.setCurrentIndex(dialog.security.findData("tls"))
+    dialog.ca_file.setText(str(servers.ca_file))
+    dialog.password.setText("pas le bon")
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: dialog.ok.isEnabled(), timeout=20_000)
+    assert "mot de passe refusé" in dialog.status.text() and dialog.isVisible()
+    assert MailStore(connection(window)).accounts() == []
+    dialog.password.setText(user.password)
+    dialog.security.setCurrentIndex(dialog.security.findData(None))  # each port's usual security
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
+    account = MailStore(connection(window)).accounts()[0]
+    assert (account.imap_security, account.smtp_security) == ("tls", "starttls")
     return window
 
 
