@@ -7,23 +7,26 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from storage.db import get_setting
+from storage.db import get_setting, set_setting
 from storage.docs import DocStore
 from storage.errors import ParvisError, WrongPassphrase
 from storage.vault import VAULT_NAME, Vault
 
-from . import i18n
+from . import i18n, policy
 from .documents import actions
 from .mainwindow import MainWindow
 from .ops import Context, Ops
 from .style import STYLE
 from .syncbridge import SyncBridge
 from .welcome import UnlockDialog, WelcomeDialog
+
+MAIL_BODY_DAYS = "mail.body_days"  # read by sync.mail.sync.body_days
 
 
 def application() -> QApplication:
@@ -104,6 +107,15 @@ def _quit_on_signals(app: QApplication) -> None:
     timer.start(250)
 
 
+def apply_machine_settings(conn: Any) -> None:
+    """Settings IT sets for the sync (which runs without the UI's policies): how many days of
+    whole messages the mail sync keeps (`MailBodyDays`; a preset only when the user has chosen
+    nothing). UI thread, at start."""
+    days = policy.load().get("MailBodyDays", user=get_setting(conn, MAIL_BODY_DAYS))
+    if days.source in ("policy", "preset"):
+        set_setting(conn, MAIL_BODY_DAYS, str(days.value))
+
+
 def start_window(vault: Vault, ops: Ops, transport: httpx.AsyncBaseTransport | None = None,
                  bridge: SyncBridge | None = None) -> MainWindow:
     """The main window on an unlocked profile, in the profile's language, its sync thread
@@ -111,6 +123,7 @@ def start_window(vault: Vault, ops: Ops, transport: httpx.AsyncBaseTransport | N
     lang = i18n.choose(get_setting(vault.conn, "ui.language"))
     i18n.install(lang)
     identity = actions.identity(Context(vault.conn, DocStore(vault.conn)))
+    apply_machine_settings(vault.conn)
     bridge = bridge or SyncBridge(vault, transport)
     window = MainWindow(ops, bridge, identity, lang)
     bridge.start()

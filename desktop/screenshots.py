@@ -171,13 +171,13 @@ def shoot(out: Path) -> None:
 
     no_mail = window_on(tmp / "no-mail")
     no_mail.rail.setCurrentRow(2)
-    dialog = no_mail.mail.add_account()
-    dialog.address.setText("m.dupre@mairie-saint-aubin.fr")
-    dialog.password.setText("secret")
-    dialog.failed("Identifiant ou mot de passe refusé par le serveur de réception imap.mairie-saint-aubin.fr:993 : "
-                  "vérifiez-les.")
-    save(dialog, out, "13-compte-de-messagerie")
-    dialog.close()
+    account = no_mail.mail.add_account()
+    account.address.setText("m.dupre@mairie-saint-aubin.fr")
+    account.password.setText("secret")
+    account.failed("Identifiant ou mot de passe refusé par le serveur de réception imap.mairie-saint-aubin.fr:993 : "
+                   "vérifiez-les.")
+    save(account, out, "13-compte-de-messagerie")
+    account.close()
     no_mail.close()
 
 

@@ -104,3 +104,26 @@ def test_the_admx_templates_cover_exactly_what_parvis_reads_in_both_languages() 
         strings = {s.get("id") for s in adml.iterfind(".//p:string", ADMX_NS)}
         assert referenced <= strings, (language, referenced - strings)
         assert {p.get("id") for p in adml.iterfind(".//p:presentation", ADMX_NS)} == presentations
+
+
+def test_mail_body_days_from_the_machine_reach_the_mail_sync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.app import MAIL_BODY_DAYS, apply_machine_settings
+    from storage.db import get_setting, set_setting
+    from storage.vault import Vault
+    from sync.mail.sync import body_days
+
+    vault = Vault.create(tmp_path / "profil", "phrase de passe")
+    try:
+        monkeypatch.setenv("PARVIS_POLICY_FILE", str(tmp_path / "absent.json"))
+        apply_machine_settings(vault.conn)
+        assert get_setting(vault.conn, MAIL_BODY_DAYS) is None and body_days(vault.conn) == 30  # nothing set
+        set_setting(vault.conn, MAIL_BODY_DAYS, "90")  # the user's own choice stays...
+        apply_machine_settings(vault.conn)
+        assert body_days(vault.conn) == 90
+        rules = tmp_path / "policies.json"
+        rules.write_text(json.dumps({"MailBodyDays": 7}))
+        monkeypatch.setenv("PARVIS_POLICY_FILE", str(rules))
+        apply_machine_settings(vault.conn)  # ...unless IT enforces another
+        assert body_days(vault.conn) == 7
+    finally:
+        vault.close()
