@@ -36,6 +36,18 @@ WORDS = ("voirie conseil délibération budget école cantine travaux marché pe
          "subvention association élection état-civil mariage naissance chaussée éclairage réseau eau "
          "assainissement piscine bibliothèque transport cimetière fête commission préfecture").split()
 Line = Any
+SYLLABLES = ("ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo fu la le li lo lu ma me mi mo mu na ne ni "
+             "no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu").split()
+# Text with the frequencies of real writing (Zipf's law: the r-th word is about 1/r as common as
+# the first), so that a search word matches what it would in a real mailbox: a few per cent of
+# the messages. The municipal words sit among the common ones.
+VOCABULARY = WORDS + [a + b + c for a in SYLLABLES[:20] for b in SYLLABLES for c in SYLLABLES[:12]]
+ZIPF = [1.0 / (rank + 1) for rank in range(len(VOCABULARY))]
+QUERY_RANKS = (30, 3_000)  # searched words: content words, neither "le" nor hapaxes
+
+
+def _text(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choices(VOCABULARY, weights=ZIPF, k=words))
 
 
 def _letter(n: int, when: datetime, body_words: int = 40, rng: random.Random | None = None) -> bytes:
@@ -46,7 +58,7 @@ def _letter(n: int, when: datetime, body_words: int = 40, rng: random.Random | N
     msg["Subject"] = f"{rng.choice(WORDS).capitalize()} : dossier n° {n}"
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = f"<{n}.bench@mairie.example>"
-    msg.set_content(" ".join(rng.choice(WORDS) for _ in range(body_words)))
+    msg.set_content(_text(rng, body_words))
     return bytes(msg)
 
 
@@ -128,17 +140,24 @@ def search_figures(n: int, queries: int = 40) -> dict[str, float]:
             store.refresh_index()
             build_s = time.perf_counter() - t0
             times, hits = [], 0
+            low, high = QUERY_RANKS
             for q in range(queries):
-                text = rng.choice(WORDS) if q % 2 else f"{rng.choice(WORDS)} {rng.choice(WORDS)}"
+                words = rng.sample(VOCABULARY[low:high], 1 if q % 2 else 2)
                 t0 = time.perf_counter()
-                found = store.search(text, limit=50)
+                found = store.search(" ".join(words), limit=50)
                 times.append(time.perf_counter() - t0)
                 hits += len(found)
+            worst = []  # the most common word: it is in most messages, and every match is ranked
+            for _ in range(3):
+                t0 = time.perf_counter()
+                store.search(VOCABULARY[0], limit=50)
+                worst.append(time.perf_counter() - t0)
         finally:
             vault.close()
     times.sort()
     return {"messages": n, "queries": queries, "p50_ms": statistics.median(times) * 1e3,
-            "p95_ms": times[int(len(times) * 0.95) - 1] * 1e3, "mean_hits": hits / queries, "build_s": build_s}
+            "p95_ms": times[int(len(times) * 0.95) - 1] * 1e3, "mean_hits": hits / queries, "build_s": build_s,
+            "worst_ms": statistics.median(worst) * 1e3}
 
 
 def open_big_figures(size_mb: int = 10, view: bool = True) -> dict[str, float]:
@@ -204,11 +223,12 @@ def print_section(r: dict[str, dict[str, float]], line: Line) -> None:
                s["first_s"] <= 15 if at_scale else None))
     print(line("synchronisation sans changement (médiane de 3)", s["no_change_ms"], "ms", "≤ 300 ms",
                s["no_change_ms"] <= 300))
-    print(f"Recherche dans {int(q['messages'])} messages stockés ({int(q['queries'])} requêtes, "
+    print(f"Recherche dans {int(q['messages'])} messages stockés ({int(q['queries'])} requêtes d'un ou deux mots, "
           f"{q['mean_hits']:.0f} résultats en moyenne ; index construit en {q['build_s']:.0f} s)")
     print(line("p95", q["p95_ms"], "ms", "≤ 50 ms pour 100 000",
                q["p95_ms"] <= 50 if int(q["messages"]) == 100_000 else None))
     print(line("  p50", q["p50_ms"], "ms", "", None))
+    print(line("  le mot le plus courant (dans presque tous)", q["worst_ms"], "ms", "", None))
     print(f"Ouverture d'un message de {o['size_mb']:.1f} Mo (pièce jointe PDF)")
     print(line("lecture et analyse depuis le magasin chiffré", o["parse_ms"], "ms", "", None))
     print(line("affichage dans le lecteur", o["view_ms"], "ms", "", None))

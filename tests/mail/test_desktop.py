@@ -212,3 +212,8 @@ def test_read_offline_act_quit_restart_and_everything_reaches_the_server(
     assert [s for _, s in _server(mail_servers, bob, "INBOX")] == [reply]
     assert not leaks(tmp_path / alice.name, ["Voir le plan joint", "Affaissement", "une équipe demain",
                                               "plan de la rue des Tilleuls"])
+
+    # New mail while Parvis is in the background: the next sync brings it, a notification says so.
+    monkeypatch.setattr(window, "isActiveWindow", lambda: False)
+    dovecot.deliver(alice.address, _mail(bob, alice, "Arrêté de circulation", "À signer."), bob.address)
+    qtbot.waitUntil(lambda: (alice.address, "1 nouveau(x) message(s)") in window.notifications, timeout=30_000)
