@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from storage import mail_compose, mail_outgoing
 from storage.errors import ParvisError
@@ -489,7 +490,11 @@ class MailPage(QWidget):
         window.send.connect(lambda fields, w=window: self._send(w, fields))
         self.composers.append(window)
         window.destroyed.connect(lambda *_, w=window: self.composers.remove(w) if w in self.composers else None)
-        self.ops.run(lambda ctx: MailStore(ctx.conn).known_addresses("", limit=500), on_done=window.set_addresses)
+        def addresses(found: list[str]) -> None:
+            if isValid(window):  # it may have been closed meanwhile
+                window.set_addresses(found)
+
+        self.ops.run(lambda ctx: MailStore(ctx.conn).known_addresses("", limit=500), on_done=addresses)
         window.show()
         window.raise_()
         window.activateWindow()  # typing goes to the new message, not the window behind
