@@ -129,7 +129,13 @@ class Engine:
                 if failure is not None and report.mail_accounts_failed == len(MailStore(self.conn).accounts()):
                     raise failure if isinstance(failure, SyncError) else SyncError(str(failure))
             else:
-                report = await self._round(account)
+                try:
+                    report = await self._round(account)
+                except SyncError:
+                    # The sovereign server is out of reach: mail, on its own servers, still goes.
+                    await self._sync_mail(Report())
+                    raise
+                await self._sync_mail(report)
         except SyncError as exc:
             self._publish(syncing=False, online=not isinstance(exc, Unreachable), last_error=str(exc))
             raise
@@ -151,7 +157,6 @@ class Engine:
                 report.errors += chat.errors
             except (httpx.TransportError, OSError) as exc:
                 raise explain(exc, account.server_url) from exc
-        await self._sync_mail(report)
         return report
 
     async def _sync_mail(self, report: Report) -> None:

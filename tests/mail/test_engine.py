@@ -7,7 +7,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from storage import outbox
+from storage.db import set_secret, transaction
 from storage.docs import DocStore
 from storage.mail import MailStore
 from storage.vault import Vault
@@ -80,3 +83,17 @@ def test_threads_sort_paging_and_forgetting_an_account(vault: Vault, mail_server
     assert store.accounts() == [] and store.search("travaux") == []
     assert vault.conn.execute("SELECT count(*) FROM mail_messages").fetchone()[0] == 0
     assert vault.conn.execute("SELECT count(*) FROM search_index WHERE kind = 'mail'").fetchone()[0] == 0
+
+
+def test_mail_still_comes_when_the_sovereign_server_is_out_of_reach(vault: Vault, mail_servers: MailServers,
+                                                                     mail_user: MailUser) -> None:
+    """A field agent whose Parvis server is down, but whose mail server answers, gets mail."""
+    with transaction(vault.conn):
+        row = vault.conn.execute("INSERT INTO accounts(server_url, username) VALUES (?, ?)",
+                                 (f"http://127.0.0.1:{free_port()}", mail_user.name))
+        set_secret(vault.conn, f"token:{row.lastrowid}", "jeton")
+    mail_servers.dovecot.populate(mail_user.name, [message(1, "Coupure d'eau rue Haute")])
+    add_account(vault, mail_servers, mail_user)
+    with pytest.raises(Unreachable):
+        asyncio.run(Engine(vault.conn).sync_once())
+    assert [m.subject for m in MailStore(vault.conn).search("coupure")] == ["Coupure d'eau rue Haute"]
