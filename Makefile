@@ -15,7 +15,7 @@ QM := $(patsubst %.ts,%.qm,$(wildcard desktop/i18n/*.ts))
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,server]'
 	touch $(STAMP)
 
 $(NODE_STAMP): tests/js/package.json tests/js/package-lock.json
