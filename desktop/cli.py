@@ -25,6 +25,7 @@ import platformdirs
 from desktop import policy
 from editors.export import export, export_format
 from storage import outbox, search
+from storage.calendar import CalendarStore
 from storage.chat import ChatStore, Message, human_size
 from storage.docs import DocStore, delete_text, insert_text
 from storage.errors import InvalidInput, NotFound, ParvisError
@@ -501,8 +502,8 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 def cmd_search(args: argparse.Namespace) -> None:
     store = DocStore(_open(args).conn)
-    mail = MailStore(store.conn)
-    mail.refresh_index()
+    MailStore(store.conn).refresh_index()
+    CalendarStore(store.conn).refresh_index()
     search.refresh(store.conn, {"doc": store.search_content, "chat": ChatStore(store.conn).search_content})
     hits = search.query(store.conn, args.query)
     _out(args, [h.__dict__ for h in hits],

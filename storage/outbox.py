@@ -20,7 +20,7 @@ CHAT_READ = "chat.read"  # one per room, the highest marker: {"seq"}
 
 MODULE_OF = {DOC_CREATE: "docs", DOC_UPDATE: "docs", DOC_SHARE: "docs", DOC_DELETE: "docs",
              CHAT_ROOM: "chat", CHAT_SEND: "chat", CHAT_EDIT: "chat", CHAT_DELETE: "chat", CHAT_REACT: "chat",
-             CHAT_READ: "chat"}
+             CHAT_READ: "chat", "cal.put": "calendar", "cal.delete": "calendar"}
 CHAT_KINDS = (CHAT_ROOM, CHAT_SEND, CHAT_EDIT, CHAT_DELETE, CHAT_REACT, CHAT_READ)
 
 

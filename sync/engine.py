@@ -19,12 +19,14 @@ import httpx
 from httpx_ws import WebSocketUpgradeError
 
 from storage import outbox
+from storage.calendar import CalendarStore
 from storage.db import get_setting, transaction
 from storage.docs import DocStore
 from storage.errors import ParvisError
 from storage.mail import MailStore
 
 from . import account as accounts
+from .cal import sync_calendars
 from .chat import sync_chat
 from .docs import relax_durability, sync_http, sync_ws
 from .errors import NoAccount, Refused, SyncError, Unreachable
@@ -64,6 +66,13 @@ class Report:
     mail_notes: list[str] = field(default_factory=list)
     mail_error: ParvisError | None = None
     mail_accounts_failed: int = 0
+    # Calendars: events fetched and sent, conflicts kept as copies, merges and conflicts said.
+    cal_received: int = 0
+    cal_sent: int = 0
+    cal_conflicts: int = 0
+    cal_notes: list[str] = field(default_factory=list)
+    cal_error: ParvisError | None = None
+    cal_accounts_failed: int = 0
 
 
 class Backoff:
@@ -117,25 +126,26 @@ class Engine:
         """Push every pending local change and fetch every remote one, for every module.
         Raises NoAccount, Unreachable (nothing local is lost), AuthFailed, SyncError."""
         account = accounts.current(self.conn)
-        mail_only = account is None and bool(MailStore(self.conn).accounts())
-        if account is None and not mail_only:
+        others = len(MailStore(self.conn).accounts()) + len(CalendarStore(self.conn).accounts())
+        if account is None and not others:
             account = accounts.required(self.conn)  # raises NoAccount
         self._publish(syncing=True)
         try:
-            if account is None:  # a profile with mail accounts only
+            if account is None:  # a profile with mail or calendar accounts only
                 report = Report()
-                await self._sync_mail(report)
-                failure = report.mail_error
-                if failure is not None and report.mail_accounts_failed == len(MailStore(self.conn).accounts()):
+                await self._sync_others(report)
+                failure = report.mail_error or report.cal_error
+                if failure is not None and report.mail_accounts_failed + report.cal_accounts_failed == others:
                     raise failure if isinstance(failure, SyncError) else SyncError(str(failure))
             else:
                 try:
                     report = await self._round(account)
                 except SyncError:
-                    # The sovereign server is out of reach: mail, on its own servers, still goes.
-                    await self._sync_mail(Report())
+                    # The sovereign server is out of reach: mail and calendars, on their own
+                    # servers, still go.
+                    await self._sync_others(Report())
                     raise
-                await self._sync_mail(report)
+                await self._sync_others(report)
         except SyncError as exc:
             self._publish(syncing=False, online=not isinstance(exc, Unreachable), last_error=str(exc))
             raise
@@ -158,6 +168,22 @@ class Engine:
             except (httpx.TransportError, OSError) as exc:
                 raise explain(exc, account.server_url) from exc
         return report
+
+    async def _sync_others(self, report: Report) -> None:
+        """The modules whose servers are the authority's own (mail, calendars), one after the
+        other; a failure of one is an error of the round and stops nothing else."""
+        await self._sync_mail(report)
+        await self._sync_calendars(report)
+
+    async def _sync_calendars(self, report: Report) -> None:
+        if not CalendarStore(self.conn).accounts():
+            return
+        cal = await sync_calendars(self.conn)
+        report.cal_received, report.cal_sent, report.cal_conflicts = cal.received, cal.sent, cal.conflicts
+        report.cal_notes += cal.notes
+        report.errors += cal.errors
+        report.cal_error = cal.failure
+        report.cal_accounts_failed = cal.accounts_failed
 
     async def _sync_mail(self, report: Report) -> None:
         """Send the queued mail, replay the mail actions made here and fetch new mail, for every
@@ -206,8 +232,9 @@ class Engine:
     async def _push_operations(self, client: httpx.AsyncClient, report: Report) -> None:
         """Replay queued one-off operations in order. Each is idempotent on the server."""
         for entry in outbox.pending(self.conn):
-            if entry.kind == outbox.DOC_UPDATE or entry.kind in outbox.CHAT_KINDS or entry.kind.startswith("mail."):
-                continue  # document edits go with each document, chat after the documents, mail last
+            if entry.kind == outbox.DOC_UPDATE or entry.kind in outbox.CHAT_KINDS or \
+                    entry.kind.startswith(("mail.", "cal.")):
+                continue  # document edits go with each document, chat after them, mail and calendars last
             try:
                 await self._replay(client, entry)
             except Refused as exc:
