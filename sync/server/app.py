@@ -1,6 +1,6 @@
 """The ASGI application: routes, JSON errors in French, and a lifespan that opens and closes the
-store (with its writer thread), the blob store (sweeping the files nothing uses), the bus and
-the rooms."""
+store (with its writer thread), the blob store (sweeping the files nothing uses), the bus, the
+rooms and the CalDAV/CardDAV server at `/dav/` (dav.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import api, catchup, chat, chat_attachments, chat_events, chat_messages
+from . import api, catchup, chat, chat_attachments, chat_events, chat_messages, dav
 from .auth import Authenticator, make_hasher
 from .bus import load as load_bus
 from .config import ServerConfig
@@ -60,6 +60,7 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 def create_app(config: ServerConfig) -> Starlette:
     """Return the server app for `config`. Nothing is opened until the ASGI lifespan starts; the
     services are then in `app.state.services`. Any thread may call this."""
+    dav_app = dav.DavApp(config)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -74,9 +75,11 @@ def create_app(config: ServerConfig) -> Starlette:
             rooms = RoomManager(store, bus, config, node=uuid.uuid4().hex)
             auth = Authenticator(store, make_hasher(config))
             app.state.services = Services(config, store, bus, auth, rooms, blobs)
+            dav_app.open()
             try:
                 yield
             finally:
+                dav_app.close()
                 await rooms.close()
                 await bus.close()
         finally:
@@ -85,7 +88,7 @@ def create_app(config: ServerConfig) -> Starlette:
 
     return Starlette(
         routes=[*api.routes(), *catchup.routes(), *chat.routes(), *chat_messages.routes(),
-                *chat_attachments.routes(), *chat_events.routes()],
+                *chat_attachments.routes(), *chat_events.routes(), *dav.routes(dav_app)],
         middleware=[Middleware(YjsMiddleware)],
         lifespan=lifespan,
         exception_handlers={

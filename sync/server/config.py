@@ -65,6 +65,11 @@ class ServerConfig:
         return self.data_dir / "parvis-server.db"
 
     @property
+    def dav_path(self) -> Path:
+        """The CalDAV/CardDAV collections (Radicale's files) inside `data_dir`."""
+        return self.data_dir / "dav"
+
+    @property
     def blobs_path(self) -> Path:
         """The folder of file contents (chat attachments) inside `data_dir`."""
         return self.data_dir / "blobs"

@@ -1,0 +1,177 @@
+"""CalDAV at `/dav/` on a real `parvis-server` process: a stock `caldav` client with the user's
+Parvis password or token, private personal calendars, group (service) calendars for members only,
+spoofed identity headers ignored, `/.well-known/caldav`."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import caldav
+import httpx
+import pytest
+from caldav.lib import error as dav_error
+
+from sync.server.cli import add_user, manage_group
+from sync.server.config import ServerConfig
+from sync.server.dav import permissions
+from tests.e2e.servers import Server, login, start_server
+
+PASSWORDS = {"alice": "mot de passe d'alice", "bob": "mot de passe de bob", "carole": "mot de passe de carole"}
+GROUP = "urbanisme"
+
+
+@pytest.fixture(scope="module")
+def dav_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """alice and carole are in the group `urbanisme`, bob is not."""
+    data = tmp_path_factory.mktemp("dav") / "data"
+    config = ServerConfig(data_dir=data)
+
+    async def setup() -> None:
+        for name, password in PASSWORDS.items():
+            await add_user(config, name, password)
+        await manage_group(config, "add", GROUP)
+        for member in ("alice", "carole"):
+            await manage_group(config, "add-member", GROUP, member)
+
+    asyncio.run(setup())
+    server = start_server(data)
+    yield server
+    server.stop()
+
+
+def client(server: Server, user: str, password: str | None = None) -> caldav.DAVClient:
+    return caldav.DAVClient(url=f"{server.url}/dav/", username=user,
+                            password=PASSWORDS[user] if password is None else password)
+
+
+def add_event(calendar: caldav.Calendar, summary: str) -> str:
+    uid = uuid.uuid4().hex
+    calendar.add_event(uid=uid, dtstart=datetime(2026, 3, 30, 10), dtend=datetime(2026, 3, 30, 11), summary=summary)
+    return uid
+
+
+def summaries(calendar: caldav.Calendar) -> list[str]:
+    found = calendar.search(start=datetime(2026, 3, 30), end=datetime(2026, 3, 31), event=True)
+    return sorted(str(e.icalendar_component["SUMMARY"]) for e in found)
+
+
+def status(server: Server, method: str, path: str, **kwargs: object) -> int:
+    return httpx.request(method, f"{server.url}{path}", timeout=10.0, **kwargs).status_code  # type: ignore[arg-type]
+
+
+def test_personal_calendar_with_the_parvis_password(dav_server: Server) -> None:
+    with client(dav_server, "alice") as alice:
+        calendar = alice.principal().make_calendar(name="Personnel")
+        assert str(calendar.url).startswith(f"{dav_server.url}/dav/alice/")
+        add_event(calendar, "Conseil municipal")
+    with client(dav_server, "alice") as again:
+        assert summaries(again.calendar(url=calendar.url)) == ["Conseil municipal"]
+
+
+def test_a_bearer_token_works_too(dav_server: Server) -> None:
+    token = login(dav_server, "bob", PASSWORDS["bob"])
+    headers = {"Authorization": f"Bearer {token}"}
+    with caldav.DAVClient(url=f"{dav_server.url}/dav/", headers=headers) as bob:
+        calendar = bob.principal().make_calendar(name="Astreintes")
+        add_event(calendar, "Astreinte")
+        assert summaries(calendar) == ["Astreinte"]
+    assert status(dav_server, "PROPFIND", "/dav/bob/", headers={"Authorization": "Bearer inconnu", "Depth": "0"}) == 401
+
+
+def test_wrong_or_missing_credentials_get_401_with_a_basic_challenge(dav_server: Server) -> None:
+    for auth in (("alice", "mauvais"), ("personne", "mauvais"), None):
+        response = httpx.request("PROPFIND", f"{dav_server.url}/dav/alice/", auth=auth, headers={"Depth": "0"})
+        assert response.status_code == 401, auth
+        assert response.headers["www-authenticate"].startswith('Basic realm="Parvis"')
+        assert "authentification requise" in response.text
+    with client(dav_server, "alice", "mauvais") as wrong, pytest.raises(dav_error.AuthorizationError):
+        wrong.principal()
+
+
+def test_bob_cannot_read_or_write_alices_calendar(dav_server: Server) -> None:
+    with client(dav_server, "alice") as alice:
+        calendar = alice.principal().make_calendar(name="Privé")
+        add_event(calendar, "Rendez-vous privé")
+    path = str(calendar.url).removeprefix(dav_server.url)
+    bob = ("bob", PASSWORDS["bob"])
+    assert status(dav_server, "PROPFIND", path, auth=bob, headers={"Depth": "1"}) in (403, 404)
+    assert status(dav_server, "REPORT", path, auth=bob, headers={"Depth": "1"},
+                  content=b'<?xml version="1.0"?><C:calendar-query xmlns:C="urn:ietf:params:xml:ns:caldav" '
+                          b'xmlns:D="DAV:"><D:prop><C:calendar-data/></D:prop></C:calendar-query>') in (403, 404)
+    assert status(dav_server, "PUT", f"{path}intrus.ics", auth=bob, content=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+                  headers={"Content-Type": "text/calendar"}) in (403, 404)
+    with client(dav_server, "bob") as bob_client, pytest.raises(dav_error.DAVError):
+        bob_client.calendar(url=calendar.url).events()
+
+
+def test_group_calendar_is_for_members_only(dav_server: Server, tmp_path: Path) -> None:
+    url = f"{dav_server.url}/dav/groups/{GROUP}/agenda/"
+    with client(dav_server, "alice") as alice:
+        agenda = alice.calendar(url=url)
+        assert agenda.get_display_name() == f"Agenda {GROUP}"  # created on first access
+        add_event(agenda, "Permanence urbanisme")
+    with client(dav_server, "carole") as carole:
+        agenda = carole.calendar(url=url)
+        assert "Permanence urbanisme" in summaries(agenda)
+        add_event(agenda, "Réunion de service")
+        extra = carole.calendar(url=f"{dav_server.url}/dav/groups/{GROUP}/chantiers/")
+        extra.save()  # members may add calendars to their group
+    with client(dav_server, "alice") as alice:
+        assert summaries(alice.calendar(url=url)) == ["Permanence urbanisme", "Réunion de service"]
+
+    bob = ("bob", PASSWORDS["bob"])
+    path = f"/dav/groups/{GROUP}/agenda/"
+    assert status(dav_server, "PROPFIND", path, auth=bob, headers={"Depth": "1"}) in (403, 404)
+    assert status(dav_server, "PUT", f"{path}intrus.ics", auth=bob, content=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+                  headers={"Content-Type": "text/calendar"}) in (403, 404)
+    assert status(dav_server, "MKCALENDAR", f"/dav/groups/{GROUP}/bob/", auth=bob) in (403, 404)
+    assert status(dav_server, "DELETE", path, auth=bob) in (403, 404)
+    listing = httpx.request("PROPFIND", f"{dav_server.url}/dav/groups/", auth=bob, headers={"Depth": "1"})
+    assert f"/dav/groups/{GROUP}/" not in listing.text
+    # Membership follows the group, changed by the CLI while the server runs.
+    config = ServerConfig(data_dir=dav_server.data)
+    asyncio.run(manage_group(config, "add-member", GROUP, "bob"))
+    assert status(dav_server, "PROPFIND", path, auth=bob, headers={"Depth": "1"}) == 207
+    asyncio.run(manage_group(config, "remove-member", GROUP, "bob"))
+    assert status(dav_server, "PROPFIND", path, auth=bob, headers={"Depth": "1"}) in (403, 404)
+
+
+def test_spoofed_identity_headers_are_ignored(dav_server: Server) -> None:
+    spoof = {"Remote-User": "alice", "X-Remote-User": "alice", "X-Script-Name": "/ailleurs", "Depth": "0"}
+    assert status(dav_server, "PROPFIND", "/dav/alice/", headers=spoof) == 401
+    response = httpx.request("PROPFIND", f"{dav_server.url}/dav/", auth=("bob", PASSWORDS["bob"]), headers=spoof)
+    assert response.status_code == 207
+    assert "<href>/dav/bob/</href>" in response.text and "/dav/alice/" not in response.text
+    assert "/ailleurs" not in response.text
+    assert status(dav_server, "PROPFIND", "/dav/alice/", auth=("bob", PASSWORDS["bob"]), headers=spoof) in (403, 404)
+
+
+def test_well_known_caldav_redirects_to_dav(dav_server: Server) -> None:
+    for name in ("caldav", "carddav"):
+        response = httpx.get(f"{dav_server.url}/.well-known/{name}")
+        assert response.status_code == 301
+        assert response.headers["location"] == "/dav/"
+    assert status(dav_server, "PROPFIND", "/.well-known/caldav", headers={"Depth": "0"}) == 301
+
+
+@pytest.mark.parametrize(("user", "groups", "path", "expected"), [
+    ("alice", frozenset(), "/", "R"),
+    ("alice", frozenset(), "/alice/", "RW"),
+    ("alice", frozenset(), "/alice/perso/", "rw"),
+    ("alice", frozenset(), "/alice/perso/x.ics", ""),
+    ("alice", frozenset(), "/bob/", ""),
+    ("alice", frozenset(), "/bob/perso/", ""),
+    ("alice", frozenset(), "/groups/", "R"),
+    ("alice", frozenset({"voirie"}), "/groups/voirie/", "R"),
+    ("alice", frozenset({"voirie"}), "/groups/voirie/agenda/", "rw"),
+    ("alice", frozenset({"voirie"}), "/groups/urbanisme/agenda/", ""),
+    ("alice", frozenset(), "/groups/voirie/agenda/", ""),
+    ("groups", frozenset(), "/groups/", "R"),
+    ("", frozenset(), "/", ""),
+])
+def test_permissions(user: str, groups: frozenset[str], path: str, expected: str) -> None:
+    assert permissions(user, groups, path) == expected
