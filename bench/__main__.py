@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from . import chat, desktop, mail, peers, store, sync
+from . import calendar, chat, desktop, mail, peers, store, sync
 
 
 def _line(label: str, value: float, unit: str, target: str, ok: bool | None) -> str:
@@ -27,6 +27,7 @@ def main() -> int:
     results.update(sync.run_all(quick=args.quick))
     results.update(chat.run_all(quick=args.quick))
     results.update(mail.run_all(quick=args.quick))
+    results.update(calendar.run_all(quick=args.quick))
     results["desktop"] = desktop.run_all(quick=args.quick)
     missing = peers.available()
     anchors = None if missing else peers.compare(seconds=5 if args.quick else 10, rounds=1 if args.quick else 2)
@@ -59,6 +60,7 @@ def main() -> int:
     print(_line("  rapport des moyennes (sensible aux blocages du disque)", c["ratio_of_means"], "×", "", None))
     chat.print_section(results, _line)
     mail.print_section(results, _line)
+    calendar.print_section(results, _line)
     desktop.print_section(results["desktop"], _line)
     if anchors is None:
         print(f"Comparaison avec les serveurs de référence : non lancée ({missing}).")

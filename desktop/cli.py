@@ -444,7 +444,7 @@ def cmd_sync(args: argparse.Namespace) -> None:
     engine = Engine(_open(args).conn)
     report = asyncio.run(engine.sync_once())
     pending = engine.status.pending
-    for note in report.mail_notes:
+    for note in report.mail_notes + report.cal_notes:
         print(f"parvis : {note}", file=sys.stderr)
     if report.errors:
         message = "Synchronisation incomplète : " + " ; ".join(report.errors)
@@ -457,9 +457,14 @@ def cmd_sync(args: argparse.Namespace) -> None:
     if report.mail_received or report.mail_sent or report.mail_actions:
         done += (f", {report.mail_received} courriel(s) reçu(s), {report.mail_sent} envoyé(s), "
                  f"{report.mail_actions} action(s) appliquée(s)")
+    if report.cal_received or report.cal_sent or report.cal_conflicts:
+        done += (f", {report.cal_received} événement(s) reçu(s), {report.cal_sent} envoyé(s)"
+                 + (f", {report.cal_conflicts} conflit(s)" if report.cal_conflicts else ""))
     _out(args, {"documents": report.documents, "chat_sent": report.chat_sent, "chat_received": report.chat_received,
                 "mail_received": report.mail_received, "mail_bodies": report.mail_bodies,
                 "mail_sent": report.mail_sent, "mail_actions": report.mail_actions, "mail_notes": report.mail_notes,
+                "cal_received": report.cal_received, "cal_sent": report.cal_sent,
+                "cal_conflicts": report.cal_conflicts, "cal_notes": report.cal_notes,
                 "pending": pending},
          f"Synchronisé : {done}, rien en attente." if not pending
          else f"Synchronisé : {done} ; encore en attente : {pending}.")
@@ -615,6 +620,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--attach", metavar="FICHIER", type=Path, action="append", help="pièce jointe (répétable)")
     p.add_argument("--account", help="numéro ou adresse du compte (par défaut le premier)")
     p.add_argument("--later", action="store_true", help="seulement dans la boîte d'envoi, sans essayer maintenant")
+    from desktop.cli_cal import register as register_cal  # here: cli_cal uses this module's helpers
+
+    register_cal(sub, command)
     command(sub, "sync", cmd_sync, "synchronise tout avec le serveur")
     command(sub, "status", cmd_status, "état de la synchronisation")
     command(sub, "search", cmd_search, "recherche dans tout le profil").add_argument("query")

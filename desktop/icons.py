@@ -127,6 +127,16 @@ def _envelope(p: QPainter) -> None:
     p.drawLine(QPointF(10, 11), QPointF(17, 5.5))
 
 
+def _calendar(p: QPainter) -> None:
+    p.drawRoundedRect(QRectF(2.5, 4, 15, 13.5), 2, 2)
+    p.drawLine(QPointF(2.5, 8), QPointF(17.5, 8))
+    p.drawLine(QPointF(6.5, 2.5), QPointF(6.5, 5.5))
+    p.drawLine(QPointF(13.5, 2.5), QPointF(13.5, 5.5))
+    for row, y in enumerate((11, 14.5)):
+        for x in (6, 10, 14) if row == 0 else (6, 10):
+            p.drawPoint(QPointF(x, y))
+
+
 def _close(p: QPainter) -> None:
     p.drawLine(QPointF(6, 6), QPointF(14, 14))
     p.drawLine(QPointF(14, 6), QPointF(6, 14))
@@ -150,6 +160,7 @@ _DRAWINGS: dict[str, Draw] = {
     "documents": _page,
     "chat": _bubbles,
     "mail": _envelope,
+    "calendar": _calendar,
     "close": _close,
 }
 

@@ -23,6 +23,7 @@ from storage.mail import MailStore
 from sync.engine import Status
 
 from . import i18n
+from .calendar.page import CalendarPage
 from .chat.page import ChatPage
 from .documents import actions
 from .documents.page import DocumentsPage
@@ -69,6 +70,10 @@ class MainWindow(QMainWindow):
         self._add_module(self.tr("Messagerie"), "mail", self.mail)
         self.mail.notify.connect(self.notify)
         self.mail.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.calendar = CalendarPage(ops, bridge, identity)
+        self._add_module(self.tr("Agenda"), "calendar", self.calendar)
+        self.calendar.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.calendar.openDocument.connect(self._open_document)
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(icon("chat", QColor("#000091")), self)
@@ -131,6 +136,11 @@ class MainWindow(QMainWindow):
             self._document_keys = {name: a.shortcut() for name, a in self.documents.commands.items()}
         for name, action in self.documents.commands.items():
             action.setShortcut(self._document_keys[name] if row == 0 else QKeySequence())
+
+    def _open_document(self, doc_id: str) -> None:
+        """A document the Agenda made or links to (a procès-verbal): shown in Documents."""
+        self.rail.setCurrentRow(0)
+        self.documents.open_document(doc_id)
 
     def _show_unread(self, unread: int) -> None:
         """The unread count as a badge on the Discussions icon (the label keeps its width)."""

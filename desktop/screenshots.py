@@ -12,16 +12,20 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from storage.cal_ical import new_event
+from storage.calendar import CalendarStore, conflict_copy, save_calendars
+from storage.calendar import write as cal_write
 from storage.chat import ChatStore
 from storage.db import set_secret, transaction
 from storage.docs import DocStore
@@ -179,6 +183,90 @@ def shoot(out: Path) -> None:
     save(account, out, "13-compte-de-messagerie")
     account.close()
     no_mail.close()
+
+    agenda = window_on(tmp / "agenda", server="http://127.0.0.1:9", fill=_fill_agenda)
+    agenda.rail.setCurrentRow(3)
+    cal_page = agenda.calendar
+    wait_until(lambda: len(cal_page.month.chips) > 20)
+    save(agenda, out, "14-agenda-mois")
+    cal_page.go_to(_council_day(), "week")
+    wait_until(lambda: len(cal_page.week.grid.chips) > 5)
+    save(agenda, out, "15-agenda-semaine")
+    agenda.close()
+
+
+def _nth(weekday: int, n: int) -> date:
+    """The `n`th `weekday` (0: Monday) of the current month."""
+    first = date.today().replace(day=1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _council_day() -> date:
+    return _nth(3, 3)  # the third Thursday
+
+
+def _fill_agenda(conn: Any) -> None:
+    """A mairie's calendars as a sync would have stored them, in the current month: the council
+    and its commissions, weddings at the état civil, the weekly management meeting, the
+    technical services; one event written offline (pending) and one in conflict."""
+    store = CalendarStore(conn)
+    account = store.add_account("http://127.0.0.1:9/dav/", "mdupre", "secret")
+    save_calendars(conn, account, [("/dav/mdupre/elus/", "Élus et conseil", "#000091FF"),
+                                   ("/dav/mdupre/etat-civil/", "État civil", "#B34000FF"),
+                                   ("/dav/mdupre/services-techniques/", "Services techniques", "#18753CFF"),
+                                   ("/dav/mdupre/personnel/", "Mon agenda", "#6E445AFF")])
+    cals = {c.name: c for c in store.calendars()}
+    paris = ZoneInfo("Europe/Paris")
+
+    def at(day: date, hour: float) -> datetime:
+        return datetime.combine(day, datetime.min.time(), paris) + timedelta(hours=hour)
+
+    def synced(cal: str, title: str, start: date | datetime, end: date | datetime, place: str = "",
+               rule: str | None = None) -> None:
+        uid = str(uuid.uuid4())
+        href = f"{cals[cal].href}{uid}.ics"
+        with transaction(conn):
+            cal_write(conn, cals[cal].id, href, new_event(uid, title, start, end, place, "", rule), etag='"1"',
+                      state="synced")
+
+    council = _council_day()
+    monday = _nth(0, 1)
+    synced("Élus et conseil", "Réunion de direction", at(monday, 9), at(monday, 10), "Bureau du maire",
+           "FREQ=WEEKLY;BYDAY=MO")
+    synced("Élus et conseil", "Conseil municipal", at(council, 18.5), at(council, 21), "Salle du conseil")
+    synced("Élus et conseil", "Commission des finances", at(council - timedelta(days=7), 17.5),
+           at(council - timedelta(days=7), 19), "Salle des commissions")
+    synced("Élus et conseil", "Commission urbanisme", at(council - timedelta(days=2), 18),
+           at(council - timedelta(days=2), 19.5), "Salle des commissions")
+    synced("Élus et conseil", "Commission travaux – voirie", at(council + timedelta(days=11), 17.5),
+           at(council + timedelta(days=11), 19), "Services techniques")
+    synced("Élus et conseil", "Bureau municipal", at(council - timedelta(days=2), 10),
+           at(council - timedelta(days=2), 11.5), "Bureau du maire")
+    synced("Élus et conseil", "Congrès des maires", _nth(1, 4), _nth(1, 4) + timedelta(days=3), "Paris")
+    for week in (1, 2, 3, 4):
+        sat = _nth(5, week)
+        synced("État civil", "Mariage Martin – Lopez" if week % 2 else "Mariage Bernard – Nguyen", at(sat, 11),
+               at(sat, 11.75), "Salle des mariages")
+        if week in (2, 3):
+            synced("État civil", "Mariage Petit – Moreau" if week == 2 else "PACS Garcia – Roux", at(sat, 15),
+                   at(sat, 15.75), "Salle des mariages")
+        synced("Services techniques", "Astreinte voirie", at(_nth(4, week), 17), at(_nth(4, week), 20))
+    synced("Services techniques", "Chantier rue des Tilleuls", _nth(0, 3), _nth(0, 3) + timedelta(days=3),
+           "Rue des Tilleuls")
+    synced("Services techniques", "Réunion de chantier école", at(council - timedelta(days=3), 9),
+           at(council - timedelta(days=3), 10.5), "École Jules-Ferry")
+    synced("Services techniques", "Visite du bureau de contrôle", at(council, 10), at(council, 11.5),
+           "Salle polyvalente")
+    synced("Mon agenda", "Permanence du maire", at(_nth(2, 1), 10), at(_nth(2, 1), 12), "Mairie",
+           "FREQ=WEEKLY;BYDAY=WE")
+    synced("Mon agenda", "Préparation du conseil", at(council - timedelta(days=1), 14),
+           at(council - timedelta(days=1), 16), "Bureau du maire")
+    store.create(cals["Élus et conseil"].id, "Réunion publique – PLU", at(council + timedelta(days=6), 19),
+                 at(council + timedelta(days=6), 21), "Salle polyvalente")
+    uid = store.create(cals["État civil"].id, "Mariage Dubois – Leroy", at(_nth(5, 2), 16.5), at(_nth(5, 2), 17),
+                       "Salle des mariages")
+    with transaction(conn):
+        conflict_copy(conn, cals["État civil"].id, store.event(uid).href, store.event(uid).ics)
 
 
 def _fill_mail(conn: Any) -> None:

@@ -136,12 +136,12 @@ def apply(event: Any, summary: str | None = None, start: date | datetime | None 
     for name, value in (("LOCATION", location), ("DESCRIPTION", description)):
         if value is not None:
             _set(event, name, value or None)
+    old_start = event["DTSTART"].dt if "DTSTART" in event else None
     if start is not None:
         _set(event, "DTSTART", start)
     if end is not None or start is not None:
         new_end = end if end is not None else None
-        if new_end is None and "DTEND" in event and start is not None:
-            old_start = event["DTSTART"].dt
+        if new_end is None and "DTEND" in event and start is not None and old_start is not None:
             new_end = start + (event["DTEND"].dt - old_start) if type(old_start) is type(start) else None
         if new_end is not None:
             event.pop("DURATION", None)
@@ -174,6 +174,9 @@ def occurrences_of(cal: icalendar.Calendar, start: datetime, end: datetime, cale
                    recurring: bool, tz: tzinfo = DEFAULT_TZ) -> list[Occurrence]:
     """The instances of the events of `cal` that overlap [start, end)."""
     result = []
+    # recurring-ical-events puts a RECURRENCE-ID on every instance it yields, even of a single
+    # event: only the resource's own overridden instances say "recurring".
+    recurring = recurring or any("RECURRENCE-ID" in e for e in cal.walk("VEVENT"))
     for item in recurring_ical_events.of(cal, components=["VEVENT"]).between(start, end):
         begin = item["DTSTART"].dt
         finish = _end(item, begin)
@@ -181,5 +184,44 @@ def occurrences_of(cal: icalendar.Calendar, start: datetime, end: datetime, cale
         result.append(Occurrence(
             uid=str(item.get("UID", "")), calendar=calendar, summary=str(item.get("SUMMARY", "")),
             location=str(item.get("LOCATION", "")), start=aware(begin, tz), end=aware(finish, tz), all_day=all_day,
-            recurring=recurring or "RECURRENCE-ID" in item, state=state))
+            recurring=recurring, state=state))
     return result
+
+
+def split(text: str) -> list[str]:
+    """The resources in an iCalendar file (an export, an .ics from elsewhere): one per UID (an
+    event with its overridden instances), each with the file's time zones. Raises InvalidInput
+    when the file holds no event."""
+    cal = parse(text)
+    zones = list(cal.walk("VTIMEZONE"))
+    groups: dict[str, list[Any]] = {}
+    for index, event in enumerate(cal.walk("VEVENT")):
+        uid = str(event.get("UID", "")).strip()
+        groups.setdefault(uid or f"\0{index}", []).append(event)
+    result = []
+    for events in groups.values():
+        resource = icalendar.Calendar()
+        resource.add("PRODID", PRODID)
+        resource.add("VERSION", "2.0")
+        for component in (*zones, *events):
+            resource.add_component(component)
+        result.append(resource.to_ical().decode())
+    return result
+
+
+def join(texts: list[str]) -> str:
+    """One iCalendar file holding the events of every resource in `texts` (their time zones
+    once each): what an export writes."""
+    out = icalendar.Calendar()
+    out.add("PRODID", PRODID)
+    out.add("VERSION", "2.0")
+    zones: dict[str, Any] = {}
+    events: list[Any] = []
+    for text in texts:
+        cal = parse(text)
+        for zone in cal.walk("VTIMEZONE"):
+            zones.setdefault(str(zone.get("TZID", "")), zone)
+        events += cal.walk("VEVENT")
+    for component in (*zones.values(), *events):
+        out.add_component(component)
+    return out.to_ical().decode()

@@ -28,8 +28,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-import caldav
 import httpx
+from caldav.davclient import DAVClient
 from caldav.elements import ical
 
 HOST = "127.0.0.1"
@@ -188,9 +188,9 @@ class Radicale:
             staging.replace(self.htpasswd)  # a new inode: a new mtime even within one tick
             return user
 
-    def client(self, user: CalUser) -> caldav.DAVClient:
+    def client(self, user: CalUser) -> DAVClient:
         """A stock `caldav` client for `user` (close it, or use `with`)."""
-        return caldav.DAVClient(url=self.url, username=user.name, password=user.password)
+        return DAVClient(url=self.url, username=user.name, password=user.password)
 
     def make_calendar(self, user: CalUser, name: str, color: str | None = None) -> str:
         """Create a calendar of `user` named `name` (colour "#RRGGBB" if given); return its URL."""
@@ -200,7 +200,7 @@ class Radicale:
 def make_calendar(url: str, username: str, password: str, name: str, color: str | None = None) -> str:
     """Create a calendar with a stock `caldav` client (MKCALENDAR under the user's calendar
     home, discovered from `url`); return its URL."""
-    with caldav.DAVClient(url=url, username=username, password=password) as client:
+    with DAVClient(url=url, username=username, password=password) as client:
         calendar = client.principal().make_calendar(name=name)
         if color is not None:
             calendar.set_properties([ical.CalendarColor(color)])

@@ -65,7 +65,7 @@
     </message>
     <message>
         <source>facultatif : l&apos;autorité de votre PKI interne (.pem)</source>
-        <translation>optional: your internal PKI's authority (.pem)</translation>
+        <translation>optional: your internal PKI&apos;s authority (.pem)</translation>
     </message>
     <message>
         <source>Certificat de l&apos;autorité</source>
@@ -130,6 +130,185 @@
     <message>
         <source>Vérification auprès des serveurs…</source>
         <translation>Checking with the servers…</translation>
+    </message>
+</context>
+<context>
+    <name>CalendarPage</name>
+    <message>
+        <source>janvier</source>
+        <translation>January</translation>
+    </message>
+    <message>
+        <source>février</source>
+        <translation>February</translation>
+    </message>
+    <message>
+        <source>mars</source>
+        <translation>March</translation>
+    </message>
+    <message>
+        <source>avril</source>
+        <translation>April</translation>
+    </message>
+    <message>
+        <source>mai</source>
+        <translation>May</translation>
+    </message>
+    <message>
+        <source>juin</source>
+        <translation>June</translation>
+    </message>
+    <message>
+        <source>juillet</source>
+        <translation>July</translation>
+    </message>
+    <message>
+        <source>août</source>
+        <translation>August</translation>
+    </message>
+    <message>
+        <source>septembre</source>
+        <translation>September</translation>
+    </message>
+    <message>
+        <source>octobre</source>
+        <translation>October</translation>
+    </message>
+    <message>
+        <source>novembre</source>
+        <translation>November</translation>
+    </message>
+    <message>
+        <source>décembre</source>
+        <translation>December</translation>
+    </message>
+    <message>
+        <source>lundi</source>
+        <translation>Monday</translation>
+    </message>
+    <message>
+        <source>mardi</source>
+        <translation>Tuesday</translation>
+    </message>
+    <message>
+        <source>mercredi</source>
+        <translation>Wednesday</translation>
+    </message>
+    <message>
+        <source>jeudi</source>
+        <translation>Thursday</translation>
+    </message>
+    <message>
+        <source>vendredi</source>
+        <translation>Friday</translation>
+    </message>
+    <message>
+        <source>samedi</source>
+        <translation>Saturday</translation>
+    </message>
+    <message>
+        <source>dimanche</source>
+        <translation>Sunday</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Agenda&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Calendar&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Nouvel événement</source>
+        <translation>New event</translation>
+    </message>
+    <message>
+        <source>Nouvel événement (Ctrl+N)</source>
+        <translation>New event (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Aujourd&apos;hui</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>Revenir à aujourd&apos;hui</source>
+        <translation>Back to today</translation>
+    </message>
+    <message>
+        <source>Période précédente</source>
+        <translation>Previous period</translation>
+    </message>
+    <message>
+        <source>Période précédente (Page préc.)</source>
+        <translation>Previous period (Page Up)</translation>
+    </message>
+    <message>
+        <source>Période suivante</source>
+        <translation>Next period</translation>
+    </message>
+    <message>
+        <source>Période suivante (Page suiv.)</source>
+        <translation>Next period (Page Down)</translation>
+    </message>
+    <message>
+        <source>Jour</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Semaine</source>
+        <translation>Week</translation>
+    </message>
+    <message>
+        <source>Mois</source>
+        <translation>Month</translation>
+    </message>
+    <message>
+        <source>Agendas</source>
+        <translation>Calendars</translation>
+    </message>
+    <message>
+        <source>Aucun agenda pour l&apos;instant. Ajoutez un compte CalDAV, par exemple avec « parvis cal account add », puis synchronisez.</source>
+        <translation>No calendar yet. Add a CalDAV account, for example with “parvis cal account add”, then sync.</translation>
+    </message>
+    <message>
+        <source>Semaine du {0} au {1} {2} {3}</source>
+        <translation>Week of {2} {0} – {1}, {3}</translation>
+    </message>
+    <message>
+        <source>Semaine du {0} {1} au {2} {3} {4}</source>
+        <translation>Week of {1} {0} – {3} {2}, {4}</translation>
+    </message>
+    <message>
+        <source>Afficher l&apos;agenda {0}</source>
+        <translation>Show calendar {0}</translation>
+    </message>
+    <message>
+        <source>Agenda</source>
+        <translation>Calendar</translation>
+    </message>
+    <message>
+        <source>Aucun agenda : ajoutez d&apos;abord un compte CalDAV.</source>
+        <translation>No calendar: add a CalDAV account first.</translation>
+    </message>
+    <message>
+        <source>« {0} » est enregistré ; il partira à la prochaine synchronisation.</source>
+        <translation>“{0}” is saved; it will be sent at the next sync.</translation>
+    </message>
+    <message>
+        <source>Supprimer l&apos;événement</source>
+        <translation>Delete the event</translation>
+    </message>
+    <message>
+        <source>Supprimer « {0} » ? S&apos;il se répète, toute la série est supprimée.</source>
+        <translation>Delete “{0}”? If it repeats, the whole series is deleted.</translation>
+    </message>
+    <message>
+        <source>Modifier…</source>
+        <translation>Edit…</translation>
+    </message>
+    <message>
+        <source>Créer le procès-verbal</source>
+        <translation>Create the minutes</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
     </message>
 </context>
 <context>
@@ -733,6 +912,177 @@
     </message>
 </context>
 <context>
+    <name>EventDialog</name>
+    <message>
+        <source>Nouvel événement</source>
+        <translation>New event</translation>
+    </message>
+    <message>
+        <source>Modifier l&apos;événement</source>
+        <translation>Edit the event</translation>
+    </message>
+    <message>
+        <source>Titre</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>par exemple : Conseil municipal</source>
+        <translation>for example: Municipal council</translation>
+    </message>
+    <message>
+        <source>Lieu</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <source>par exemple : salle du conseil, mairie</source>
+        <translation>for example: council chamber, town hall</translation>
+    </message>
+    <message>
+        <source>Agenda</source>
+        <translation>Calendar</translation>
+    </message>
+    <message>
+        <source>Début</source>
+        <translation>Start</translation>
+    </message>
+    <message>
+        <source>Fin</source>
+        <translation>End</translation>
+    </message>
+    <message>
+        <source>Toute la journée</source>
+        <translation>All day</translation>
+    </message>
+    <message>
+        <source>heure de Paris</source>
+        <translation>Paris time</translation>
+    </message>
+    <message>
+        <source>Répétition</source>
+        <translation>Repeat</translation>
+    </message>
+    <message>
+        <source>Ne se répète pas</source>
+        <translation>Does not repeat</translation>
+    </message>
+    <message>
+        <source>Tous les jours</source>
+        <translation>Every day</translation>
+    </message>
+    <message>
+        <source>Toutes les semaines</source>
+        <translation>Every week</translation>
+    </message>
+    <message>
+        <source>Tous les mois</source>
+        <translation>Every month</translation>
+    </message>
+    <message>
+        <source>Tous les ans</source>
+        <translation>Every year</translation>
+    </message>
+    <message>
+        <source>Personnalisée ({0})</source>
+        <translation>Custom ({0})</translation>
+    </message>
+    <message>
+        <source>Rappel</source>
+        <translation>Reminder</translation>
+    </message>
+    <message>
+        <source>Aucun rappel</source>
+        <translation>No reminder</translation>
+    </message>
+    <message>
+        <source>15 minutes avant</source>
+        <translation>15 minutes before</translation>
+    </message>
+    <message>
+        <source>1 heure avant</source>
+        <translation>1 hour before</translation>
+    </message>
+    <message>
+        <source>1 jour avant</source>
+        <translation>1 day before</translation>
+    </message>
+    <message>
+        <source>{0} minutes avant</source>
+        <translation>{0} minutes before</translation>
+    </message>
+    <message>
+        <source>Participants</source>
+        <translation>Attendees</translation>
+    </message>
+    <message>
+        <source>noms ou adresses, séparés par des virgules</source>
+        <translation>names or addresses, separated by commas</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Titre :</source>
+        <translation>Title:</translation>
+    </message>
+    <message>
+        <source>Lieu :</source>
+        <translation>Place:</translation>
+    </message>
+    <message>
+        <source>Agenda :</source>
+        <translation>Calendar:</translation>
+    </message>
+    <message>
+        <source>Quand :</source>
+        <translation>When:</translation>
+    </message>
+    <message>
+        <source>Répétition :</source>
+        <translation>Repeat:</translation>
+    </message>
+    <message>
+        <source>Rappel :</source>
+        <translation>Reminder:</translation>
+    </message>
+    <message>
+        <source>Participants :</source>
+        <translation>Attendees:</translation>
+    </message>
+    <message>
+        <source>Notes :</source>
+        <translation>Notes:</translation>
+    </message>
+    <message>
+        <source>Enregistrer</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Ouvrir le procès-verbal</source>
+        <translation>Open the minutes</translation>
+    </message>
+    <message>
+        <source>Créer le procès-verbal</source>
+        <translation>Create the minutes</translation>
+    </message>
+    <message>
+        <source>Supprimer</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>⚠ Cette version est en conflit avec celle du serveur : elle n&apos;est pas envoyée. Gardez l&apos;une ou l&apos;autre avec « parvis cal ».</source>
+        <translation>⚠ This version conflicts with the server&apos;s: it is not sent. Keep one or the other with “parvis cal”.</translation>
+    </message>
+    <message>
+        <source>Modification en attente d&apos;envoi au serveur.</source>
+        <translation>Change waiting to be sent to the server.</translation>
+    </message>
+</context>
+<context>
     <name>MailPage</name>
     <message>
         <source>Dossiers de messagerie</source>
@@ -784,7 +1134,7 @@
     </message>
     <message>
         <source>&lt;p&gt;Aucun compte de messagerie.&lt;/p&gt;&lt;p&gt;Ajoutez celui de votre collectivité : Parvis garde ensuite vos messages chiffrés sur cet ordinateur, lisibles et traitables hors ligne.&lt;/p&gt;</source>
-        <translation>&lt;p&gt;No mail account.&lt;/p&gt;&lt;p&gt;Add your authority's: Parvis then keeps your messages encrypted on this computer, readable and workable offline.&lt;/p&gt;</translation>
+        <translation>&lt;p&gt;No mail account.&lt;/p&gt;&lt;p&gt;Add your authority&apos;s: Parvis then keeps your messages encrypted on this computer, readable and workable offline.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Ajouter un compte de messagerie…</source>
@@ -884,6 +1234,10 @@
     <message>
         <source>Messagerie</source>
         <translation>Mail</translation>
+    </message>
+    <message>
+        <source>Agenda</source>
+        <translation>Calendar</translation>
     </message>
     <message>
         <source>Nombre de mots et de caractères</source>
@@ -1000,6 +1354,93 @@
     <message>
         <source>Annuler, rétablir</source>
         <translation>Undo, redo</translation>
+    </message>
+</context>
+<context>
+    <name>MonthView</name>
+    <message>
+        <source>lundi</source>
+        <translation>Monday</translation>
+    </message>
+    <message>
+        <source>mardi</source>
+        <translation>Tuesday</translation>
+    </message>
+    <message>
+        <source>mercredi</source>
+        <translation>Wednesday</translation>
+    </message>
+    <message>
+        <source>jeudi</source>
+        <translation>Thursday</translation>
+    </message>
+    <message>
+        <source>vendredi</source>
+        <translation>Friday</translation>
+    </message>
+    <message>
+        <source>samedi</source>
+        <translation>Saturday</translation>
+    </message>
+    <message>
+        <source>dimanche</source>
+        <translation>Sunday</translation>
+    </message>
+    <message>
+        <source>janv.</source>
+        <translation>Jan</translation>
+    </message>
+    <message>
+        <source>févr.</source>
+        <translation>Feb</translation>
+    </message>
+    <message>
+        <source>mars</source>
+        <translation>Mar</translation>
+    </message>
+    <message>
+        <source>avr.</source>
+        <translation>Apr</translation>
+    </message>
+    <message>
+        <source>mai</source>
+        <translation>May</translation>
+    </message>
+    <message>
+        <source>juin</source>
+        <translation>Jun</translation>
+    </message>
+    <message>
+        <source>juil.</source>
+        <translation>Jul</translation>
+    </message>
+    <message>
+        <source>août</source>
+        <translation>Aug</translation>
+    </message>
+    <message>
+        <source>sept.</source>
+        <translation>Sep</translation>
+    </message>
+    <message>
+        <source>oct.</source>
+        <translation>Oct</translation>
+    </message>
+    <message>
+        <source>nov.</source>
+        <translation>Nov</translation>
+    </message>
+    <message>
+        <source>déc.</source>
+        <translation>Dec</translation>
+    </message>
+    <message>
+        <source>Vue du mois</source>
+        <translation>Month view</translation>
+    </message>
+    <message>
+        <source>+{0} autres</source>
+        <translation>+{0} more</translation>
     </message>
 </context>
 <context>
@@ -1436,6 +1877,17 @@
     </message>
 </context>
 <context>
+    <name>WeekView</name>
+    <message>
+        <source>Vue de la semaine</source>
+        <translation>Week view</translation>
+    </message>
+    <message>
+        <source>Vue du jour</source>
+        <translation>Day view</translation>
+    </message>
+</context>
+<context>
     <name>WelcomeDialog</name>
     <message>
         <source>Message d&apos;erreur</source>
@@ -1612,6 +2064,55 @@
     <message>
         <source>Le profil est créé, mais la connexion a échoué : {0} Corrigez puis réessayez, ou continuez sans serveur.</source>
         <translation>The profile has been created, but the connection failed: {0} Correct this and try again, or continue without a server.</translation>
+    </message>
+</context>
+<context>
+    <name>_DayHeader</name>
+    <message>
+        <source>lun.</source>
+        <translation>Mon</translation>
+    </message>
+    <message>
+        <source>mar.</source>
+        <translation>Tue</translation>
+    </message>
+    <message>
+        <source>mer.</source>
+        <translation>Wed</translation>
+    </message>
+    <message>
+        <source>jeu.</source>
+        <translation>Thu</translation>
+    </message>
+    <message>
+        <source>ven.</source>
+        <translation>Fri</translation>
+    </message>
+    <message>
+        <source>sam.</source>
+        <translation>Sat</translation>
+    </message>
+    <message>
+        <source>dim.</source>
+        <translation>Sun</translation>
+    </message>
+    <message>
+        <source>jour</source>
+        <translation>all day</translation>
+    </message>
+</context>
+<context>
+    <name>_Painted</name>
+    <message>
+        <source>(sans titre)</source>
+        <translation>(untitled)</translation>
+    </message>
+</context>
+<context>
+    <name>_TimeGrid</name>
+    <message>
+        <source>Heures</source>
+        <translation>Hours</translation>
     </message>
 </context>
 </TS>

@@ -118,8 +118,23 @@ class Dav:
         home = await self._prop(principal, C, "calendar-home-set")
         if home is None:
             raise SyncError(f"Le serveur {self.url} n'indique pas de dossier d'agendas (calendar-home-set).")
+        calendars = await self._calendars_in(home)
+        # Service calendars: parvis-server keeps each group's beside the users' homes, under
+        # groups/, and lists there only the groups one belongs to. Elsewhere it is simply absent.
+        groups = home.rstrip("/").rsplit("/", 1)[0] + "/groups/"
+        response = await self.request("PROPFIND", groups, f"<D:propfind {_NS}><D:prop><D:resourcetype/>"
+                                                          "</D:prop></D:propfind>", depth="1")
+        if response.status_code == 207:
+            for item in ET.fromstring(response.content).findall(_tag(D, "response")):
+                href = norm(item.findtext(_tag(D, "href"), ""))
+                if href.rstrip("/") != groups.rstrip("/") and href.startswith(groups):
+                    calendars += await self._calendars_in(href if href.endswith("/") else href + "/")
+        return calendars
+
+    async def _calendars_in(self, folder: str) -> list[RemoteCalendar]:
+        """The event calendars directly inside `folder`."""
         root = await self._multistatus(
-            "PROPFIND", home, f"<D:propfind {_NS}><D:prop><D:resourcetype/><D:displayname/><A:calendar-color/>"
+            "PROPFIND", folder, f"<D:propfind {_NS}><D:prop><D:resourcetype/><D:displayname/><A:calendar-color/>"
             "<CS:getctag/><D:sync-token/><C:supported-calendar-component-set/></D:prop></D:propfind>", "1")
         calendars = []
         for response in root.findall(_tag(D, "response")):
