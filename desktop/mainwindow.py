@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from storage import outbox
+from storage.calendar import CalendarStore
 from storage.db import set_setting
 from storage.mail import MailStore
 from sync.engine import Status
@@ -109,14 +110,16 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._refresh_pending()
         if identity.user is None:
-            self.ops.run(lambda ctx: bool(MailStore(ctx.conn).accounts()), on_done=self._mail_only)
+            self.ops.run(lambda ctx: bool(MailStore(ctx.conn).accounts() or CalendarStore(ctx.conn).accounts()),
+                         on_done=self._mail_only)
             bridge.mailAccountChecked.connect(self._mail_account_added)
 
     def _mail_account_added(self, account_id: int, _error: str) -> None:
         self._mail_only(account_id > 0)
 
-    def _mail_only(self, has_mail: bool) -> None:
-        if has_mail:
+    def _mail_only(self, has_accounts: bool) -> None:
+        """A profile with no Parvis server but mail or calendar accounts still syncs: say so."""
+        if has_accounts:
             self.sync.syncs_something()
             self.sync_action.setEnabled(True)
 
