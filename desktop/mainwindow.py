@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self._add_module(self.tr("Agenda"), "calendar", self.calendar)
         self.calendar.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.calendar.openDocument.connect(self._open_document)
+        self.calendar.notify.connect(self.notify)
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(icon("chat", QColor("#000091")), self)

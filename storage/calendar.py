@@ -424,3 +424,50 @@ def conflict_copy(conn: Any, calendar: int, href: str, text: str) -> str:
     copy_href = f"{href.rsplit('/', 1)[0]}/{uid}.ics"
     write(conn, calendar, copy_href, cal.to_ical().decode(), etag=None, state=CONFLICT, conflict_of=href)
     return uid
+
+
+# -- reminders ---------------------------------------------------------------------------------
+
+MAX_REMINDER_LEAD = timedelta(days=7)  # the earliest reminder looked for before an event
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder (VALARM) due at `at`, for the occurrence starting at `start`."""
+
+    uid: str
+    summary: str
+    location: str
+    start: datetime
+    at: datetime
+
+
+def reminders(conn: Any, start: datetime, end: datetime) -> list[Reminder]:
+    """The reminders due in [start, end) of the enabled calendars' events, recurrences included,
+    by time: a trigger relative to the start (or the end, RELATED=END), or an absolute one.
+    Read from the store alone, so they ring offline too."""
+    rows = conn.execute("SELECT DISTINCT uid FROM cal_events e JOIN cal_calendars c ON c.id = e.calendar "
+                        "WHERE e.deleted = 0 AND c.enabled = 1 AND e.ics LIKE '%BEGIN:VALARM%'").fetchall()
+    uids = {str(r[0]) for r in rows}
+    if not uids:
+        return []
+    due: list[Reminder] = []
+    store = CalendarStore(conn)
+    for occ in occurrences(conn, start, end + MAX_REMINDER_LEAD):
+        if occ.uid not in uids:
+            continue
+        event = master(parse(store.event(occ.uid).ics))
+        for alarm in event.walk("VALARM") if event is not None else []:
+            trigger = alarm.get("TRIGGER")
+            value = getattr(trigger, "dt", None)
+            if isinstance(value, timedelta):
+                related_end = str(trigger.params.get("RELATED", "START")).upper() == "END"
+                at = (occ.end if related_end else occ.start) + value
+            elif isinstance(value, datetime):
+                at = value if value.tzinfo else value.replace(tzinfo=UTC)
+            else:
+                continue
+            if start <= at < end:
+                due.append(Reminder(occ.uid, occ.summary, occ.location, occ.start, at))
+    due.sort(key=lambda r: (r.at, r.summary))
+    return due

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from storage.cal_ical import Occurrence
-from storage.calendar import Calendar, CalendarStore
+from storage.calendar import Calendar, CalendarStore, Reminder, reminders
 from storage.errors import ParvisError
 
 from ..documents.actions import Identity
@@ -40,17 +40,27 @@ EVENTS = Changes(outbox=True)
 MINUTES = Changes(documents=True, outbox=True)
 
 
+REMINDER_CHECK_MS = 30_000
+
+
 class CalendarPage(QWidget):
     """Emits `message(text)` for the status bar and `openDocument(id)` for the Documents module."""
 
     message = Signal(str)
     openDocument = Signal(str)
     loaded = Signal()  # a period's events are shown (tests wait for it)
+    notify = Signal(str, str)  # a reminder is due: title, text
 
     def __init__(self, ops: Ops, bridge: SyncBridge, identity: Identity, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ops = ops
         self.bridge = bridge
+        # Reminders come from the store alone (they ring offline too): every half minute, those
+        # due since the last look.
+        self._reminded_until = datetime.now(PARIS) - timedelta(minutes=1)
+        self._reminder_timer = QTimer(self, interval=REMINDER_CHECK_MS)
+        self._reminder_timer.timeout.connect(self.check_reminders)
+        self._reminder_timer.start()
         self.mode = "month"
         self.anchor = datetime.now(PARIS).date()
         self.calendars: list[Calendar] = []
@@ -379,3 +389,18 @@ class CalendarPage(QWidget):
             menu.addAction(self.tr("Supprimer"), lambda: self.delete(occ.uid, occ.summary))
         menu.popup(where)
         self._last_menu = menu
+
+
+    # -- reminders ---------------------------------------------------------------------------
+
+    def check_reminders(self) -> None:
+        """Notify the reminders due since the last look (a desktop notification each)."""
+        since, until = self._reminded_until, datetime.now(PARIS)
+        self._reminded_until = until
+        self.ops.run(lambda ctx: reminders(ctx.conn, since, until), on_done=self._ring)
+
+    def _ring(self, due: list[Reminder]) -> None:
+        for r in due:
+            when = r.start.astimezone(PARIS)
+            text = self.tr("Le {0} à {1}").format(when.strftime("%d/%m"), when.strftime("%H:%M"))
+            self.notify.emit(r.summary, text + (f" — {r.location}" if r.location else ""))

@@ -310,6 +310,10 @@
         <source>Supprimer</source>
         <translation>Delete</translation>
     </message>
+    <message>
+        <source>Le {0} à {1}</source>
+        <translation>On {0} at {1}</translation>
+    </message>
 </context>
 <context>
     <name>ChatPage</name>

@@ -4,7 +4,7 @@ and the month view's drawing time with 500 events."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -171,4 +171,28 @@ def test_month_of_500_events_lays_them_all_out(qtbot: QtBot, open_window: Opener
     month.resize(1100, 700)
     month.relayout()
     assert month.chips and not month.grab().isNull()
+    conn.close()
+
+
+def test_a_reminder_rings_offline_once(qtbot: QtBot, open_window: Opener) -> None:
+    """A reminder 15 minutes before an event starting in 15 minutes is due now: a desktop
+    notification, from the store alone (this profile's server never answers), and only once."""
+    window = open_window("rappel")
+    conn, store, cals = _profile(window)
+    start = (datetime.now(PARIS) + timedelta(minutes=15)).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    fmt = "%Y%m%dT%H%M%S"
+    store.import_ics(cals["Élus"], "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//FR", "BEGIN:VEVENT", "UID:rappel@test",
+        f"DTSTAMP:{datetime.now(UTC).strftime(fmt)}Z", f"DTSTART;TZID=Europe/Paris:{start.strftime(fmt)}",
+        f"DTEND;TZID=Europe/Paris:{(start + timedelta(hours=1)).strftime(fmt)}", "SUMMARY:Commission voirie",
+        "LOCATION:Salle des commissions", "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Rappel",
+        "TRIGGER:-PT16M", "END:VALARM", "END:VEVENT", "END:VCALENDAR", ""]))
+    store.create(cals["Élus"], "Sans rappel", start, start + timedelta(hours=1))
+    window.calendar.check_reminders()
+    when = f"Le {start.strftime('%d/%m')} à {start.strftime('%H:%M')}"
+    expected = ("Commission voirie", f"{when} — Salle des commissions")
+    qtbot.waitUntil(lambda: expected in window.notifications, timeout=10_000)
+    window.calendar.check_reminders()
+    idle(qtbot, window)
+    assert window.notifications.count(expected) == 1 and len(window.notifications) == 1
     conn.close()
