@@ -12,8 +12,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .config import ServerConfig
-from .store.base import Store
+from .config import USERNAME_RE, ServerConfig
+from .store.base import Store, User
 
 # Argon2 hashing takes tens of MiB and milliseconds of CPU: cap how many run at once.
 _MAX_CONCURRENT_HASHES = 2
@@ -62,14 +62,25 @@ class Authenticator:
         """Check the password; return a new token, or None for bad credentials. An unknown user
         costs the same time as a wrong password. Raises StoreError."""
         user = await self._store.get_user(username)
-        stored = user.password_hash if user else await self._dummy()
-        if not await self._verify(stored, password) or user is None:
+        if not await self._matches(user, password):
             return None
+        assert user is not None
+        stored = user.password_hash
         if self._hasher.check_needs_rehash(stored):
             await self._store.set_password_hash(username, await self.hash_password(password))
         token = secrets.token_urlsafe(32)
         await self._store.add_token(token_digest(token), username)
         return token
+
+    async def verify_password(self, username: str, password: str) -> bool:
+        """Whether `password` is `username`'s (HTTP Basic for CalDAV clients). A malformed or
+        unknown name costs the same time as a wrong password. Raises StoreError."""
+        user = await self._store.get_user(username) if USERNAME_RE.fullmatch(username) else None
+        return await self._matches(user, password)
+
+    async def _matches(self, user: User | None, password: str) -> bool:
+        stored = user.password_hash if user else await self._dummy()
+        return await self._verify(stored, password) and user is not None
 
     async def user_for(self, token: str | None) -> str | None:
         """Return the user a token belongs to, or None if absent, unknown or revoked."""

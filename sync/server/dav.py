@@ -38,7 +38,6 @@ Design:
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -53,7 +52,6 @@ from typing import Any
 import radicale
 import radicale.config
 from a2wsgi import WSGIMiddleware
-from argon2.exceptions import InvalidHashError, VerificationError
 from radicale import pathutils
 from radicale.rights import BaseRights
 from starlette.requests import Request
@@ -61,8 +59,8 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from .auth import Authenticator, bearer_token, make_hasher
-from .config import USERNAME_RE, ServerConfig
+from .auth import Authenticator, bearer_token
+from .config import ServerConfig
 from .deps import services
 from .errors import UnknownGroup
 from .store.base import Store
@@ -71,7 +69,6 @@ GROUPS = "groups"
 GROUP_CALENDAR = "agenda"
 LOGIN_CACHE_SECONDS = 300.0
 _LOGIN_CACHE_MAX = 10_000
-_MAX_CONCURRENT_HASHES = 2
 _SCOPE_KEY = "parvis.dav"
 # Request headers Radicale must never see (WSGI names): identity, credentials, base path.
 _STRIPPED = ("HTTP_AUTHORIZATION", "HTTP_REMOTE_USER", "HTTP_X_REMOTE_USER", "HTTP_X_SCRIPT_NAME")
@@ -160,9 +157,6 @@ class DavApp:
 
     def __init__(self, config: ServerConfig) -> None:
         self._config = config
-        self._hasher = make_hasher(config)
-        self._gate = asyncio.Semaphore(_MAX_CONCURRENT_HASHES)
-        self._dummy_hash: str | None = None
         self._cache_key = secrets.token_bytes(32)
         self._logins: dict[bytes, float] = {}
         self._radicale: Any = None
@@ -200,7 +194,7 @@ class DavApp:
             raise RuntimeError("DavApp not open")
         svc = services(scope["app"])
         request = Request(scope)
-        user = await self._authenticate(svc.store, svc.auth, request.headers.get("authorization"))
+        user = await self._authenticate(svc.auth, request.headers.get("authorization"))
         if user is None:
             await _unauthorized()(scope, receive, send)
             return
@@ -213,7 +207,7 @@ class DavApp:
 
     # -- authentication (loop thread) -----------------------------------------------------------
 
-    async def _authenticate(self, store: Store, auth: Authenticator, authorization: str | None) -> str | None:
+    async def _authenticate(self, auth: Authenticator, authorization: str | None) -> str | None:
         token = bearer_token(authorization)
         if token is not None:
             return await auth.user_for(token)
@@ -225,7 +219,7 @@ class DavApp:
         now = time.monotonic()
         if self._logins.get(key, 0.0) > now:
             return name
-        if not await self._check_password(store, name, password):
+        if not await auth.verify_password(name, password):
             return None
         if len(self._logins) >= _LOGIN_CACHE_MAX:
             self._logins = {k: t for k, t in self._logins.items() if t > now}
@@ -233,27 +227,6 @@ class DavApp:
                 self._logins.clear()
         self._logins[key] = now + LOGIN_CACHE_SECONDS
         return name
-
-    async def _check_password(self, store: Store, name: str, password: str) -> bool:
-        """Whether `password` is `name`'s; an unknown user costs the same time. Raises StoreError."""
-        user = await store.get_user(name) if USERNAME_RE.fullmatch(name) else None
-        if user is not None:
-            stored = user.password_hash
-        else:
-            if self._dummy_hash is None:
-                async with self._gate:
-                    self._dummy_hash = await asyncio.to_thread(self._hasher.hash, secrets.token_urlsafe(16))
-            stored = self._dummy_hash
-
-        def verify() -> bool:
-            try:
-                return self._hasher.verify(stored, password)
-            except (VerificationError, InvalidHashError):
-                return False
-
-        async with self._gate:
-            ok = await asyncio.to_thread(verify)
-        return ok and user is not None
 
     # -- Radicale (a2wsgi worker thread) --------------------------------------------------------
 
