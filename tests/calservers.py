@@ -17,7 +17,6 @@ import itertools
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,18 +31,13 @@ import httpx
 from caldav.davclient import DAVClient
 from caldav.elements import ical
 
+from tests.e2e.servers import free_port
+
 HOST = "127.0.0.1"
 START_TIMEOUT = 20.0
 
 _counter = itertools.count(1)
 _live: set[Radicale] = set()
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 at the time of the call."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from imapclient import imap_utf7
 
+from tests.e2e.servers import free_port
+
 HOST = "127.0.0.1"
 DOMAIN = "example.test"
 START_TIMEOUT = 15.0
@@ -55,13 +57,6 @@ MAILDIR_FLAGS = {"\\Draft": "D", "\\Flagged": "F", "\\Answered": "R", "\\Seen": 
 
 _counter = itertools.count(1)
 _live: set[Dovecot | Submission] = set()
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 at the time of the call."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def _binary(name: str) -> str:

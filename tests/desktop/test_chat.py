@@ -60,6 +60,19 @@ def _chat_window(qtbot: QtBot, open_window: Opener, name: str = "alice", server_
     return window
 
 
+def _filled_room(qtbot: QtBot, open_window: Opener) -> tuple[MainWindow, Any, Any]:
+    """A window on the Voirie room filled by `_fill`: (window, a connection, the chat page)."""
+    window = _chat_window(qtbot, open_window)
+    conn = connection(window)
+    _fill(conn)
+    window.chat.refresh()
+    idle(qtbot, window)
+    page = window.chat
+    page.room_list.select(ROOM)
+    qtbot.waitUntil(lambda: len(page.conversation.messages) == 4)
+    return window, conn, page
+
+
 def _blocks_of(window: MainWindow, text: str) -> list[Any]:
     doc = window.chat.conversation.document()
     found, block = [], doc.begin()
@@ -118,14 +131,7 @@ def test_conversation_shows_unread_replies_reactions_mentions_attachments_and_st
 
 
 def test_composer_sends_at_once_offline_with_line_breaks_and_completion(qtbot: QtBot, open_window: Opener) -> None:
-    window = _chat_window(qtbot, open_window)
-    conn = connection(window)
-    _fill(conn)
-    window.chat.refresh()
-    idle(qtbot, window)
-    page = window.chat
-    page.room_list.select(ROOM)
-    qtbot.waitUntil(lambda: len(page.conversation.messages) == 4)
+    window, conn, page = _filled_room(qtbot, open_window)
     edit = page.composer.edit
 
     type_text(edit, "Première ligne")
@@ -160,14 +166,7 @@ def test_attachment_over_the_policy_limit_is_refused_and_nothing_stored(
     rules = tmp_path / "policies.json"
     rules.write_text('{"MaxAttachmentMB": 1}')
     monkeypatch.setenv("PARVIS_POLICY_FILE", str(rules))
-    window = _chat_window(qtbot, open_window)
-    conn = connection(window)
-    _fill(conn)
-    window.chat.refresh()
-    idle(qtbot, window)
-    page = window.chat
-    page.room_list.select(ROOM)
-    qtbot.waitUntil(lambda: len(page.conversation.messages) == 4)
+    window, conn, page = _filled_room(qtbot, open_window)
     warnings: list[str] = []
     monkeypatch.setattr(page, "_error", lambda error: warnings.append(str(error)))
     big = tmp_path / "plan cadastral.pdf"
