@@ -7,11 +7,7 @@ import json
 import sys
 
 from . import calendar, chat, desktop, mail, peers, store, sync
-
-
-def _line(label: str, value: float, unit: str, target: str, ok: bool | None) -> str:
-    verdict = "" if ok is None else ("  [ok]" if ok else "  [MANQUÉ]")
-    return f"  {label:<48} {value:>10.2f} {unit:<6} {target}{verdict}"
+from .report import line as _line
 
 
 def main() -> int:

@@ -10,9 +10,7 @@ Run alone with `python -m bench.calendar [--quick] [--json]`; `make bench` inclu
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
@@ -32,11 +30,12 @@ from storage.vault import Vault
 from sync.cal import sync_calendars
 from tests.calservers import Radicale
 
+from .report import Line, standalone
+
 PARIS = ZoneInfo("Europe/Paris")
 PASSPHRASE = "banc d'essai"
 TITLES = ("Conseil municipal", "Commission voirie", "Mariage", "Permanence des élus", "Réunion de service",
           "Commission des finances", "Visite de chantier", "Rendez-vous administré", "Bureau municipal")
-Line = Any
 
 
 def _event(uid: str, start: datetime, title: str, rrule: str | None = None) -> str:
@@ -202,21 +201,7 @@ def print_section(r: dict[str, dict[str, float]], line: Line) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.calendar")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    results = run_all(quick=args.quick)
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
-
-    def line(label: str, value: float, unit: str, target: str, ok: bool | None) -> str:
-        verdict = "" if ok is None else ("  [ok]" if ok else "  [MANQUÉ]")
-        return f"  {label:<48} {value:>10.2f} {unit:<6} {target}{verdict}"
-
-    print_section(results, line)
-    return 0
+    return standalone("python -m bench.calendar", run_all, print_section)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ from sync.server.store import load as load_store
 from tests.e2e.servers import Server, start_server
 
 from .desktop import _sentence
+from .report import Line, line
 
 PASSWORD = "banc-d-essai"
 PASSPHRASE = "banc d'essai de la messagerie"
@@ -65,7 +66,6 @@ ROOMS = 10  # each client in 2 of them: 10 rooms of 10 members
 ROOT = Path(__file__).resolve().parents[1]
 SECRETARY = "secretariat"  # the flush profile's user, in no room of the crowd
 
-Line = Callable[[str, float, str, str, "bool | None"], str]
 Sink = Callable[[str, dict[str, Any], float], None]
 
 
@@ -533,9 +533,7 @@ def main() -> int:
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    from .__main__ import _line
-
-    print_section(results, _line)
+    print_section(results, line)
     return 0
 
 

@@ -31,6 +31,8 @@ from desktop.documents.template import Op, french_date, insert_delta
 from storage.docs import DocStore, OpenDoc
 from storage.vault import Vault
 
+from .report import Line, line
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSPHRASE = "banc d'essai du bureau"
 RESULT_TAG = "BENCH-RESULT "
@@ -40,7 +42,6 @@ LONG_PAGES = 10
 TYPING_PAGES = 100
 BLOCKS_PER_PAGE = 30  # 100 pages ≈ 3,000 paragraphs, ≈ 300,000 characters
 
-Line = Callable[[str, float, str, str, "bool | None"], str]
 
 # -- French text, as a mairie writes it ---------------------------------------------------------
 
@@ -323,9 +324,7 @@ def main() -> int:
     if args.json:
         print(json.dumps({"desktop": results}, indent=2))
         return 0
-    from .__main__ import _line
-
-    print_section(results, _line)
+    print_section(results, line)
     return 0
 
 

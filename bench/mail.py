@@ -10,9 +10,7 @@ Run alone with `python -m bench.mail [--quick] [--json]`; `make bench` includes 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import os
 import random
 import statistics
@@ -31,11 +29,12 @@ from storage.vault import Vault
 from sync.mail.sync import sync_mail
 from tests.mailservers import MaildirMessage, MailServers
 
+from .report import Line, standalone
+
 PASSPHRASE = "banc d'essai"
 WORDS = ("voirie conseil délibération budget école cantine travaux marché permis urbanisme parking salle "
          "subvention association élection état-civil mariage naissance chaussée éclairage réseau eau "
          "assainissement piscine bibliothèque transport cimetière fête commission préfecture").split()
-Line = Any
 SYLLABLES = ("ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo fu la le li lo lu ma me mi mo mu na ne ni "
              "no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu").split()
 # Text with the frequencies of real writing (Zipf's law: the r-th word is about 1/r as common as
@@ -235,21 +234,7 @@ def print_section(r: dict[str, dict[str, float]], line: Line) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.mail")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    results = run_all(quick=args.quick)
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
-
-    def line(label: str, value: float, unit: str, target: str, ok: bool | None) -> str:
-        verdict = "" if ok is None else ("  [ok]" if ok else "  [MANQUÉ]")
-        return f"  {label:<48} {value:>10.2f} {unit:<6} {target}{verdict}"
-
-    print_section(results, line)
-    return 0
+    return standalone("python -m bench.mail", run_all, print_section)
 
 
 if __name__ == "__main__":
