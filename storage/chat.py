@@ -244,6 +244,17 @@ class ChatStore:
         row = self.conn.execute("SELECT members FROM chat_rooms WHERE id = ?", (room_id,)).fetchone()
         return None if row is None or row[0] is None else [str(n) for n in json.loads(row[0])]
 
+    def mentionable(self, room_id: str) -> list[str]:
+        """The names @-completion offers in a room, sorted: its members as the server last said,
+        everyone who wrote in it, and for a direct conversation the people its name lists."""
+        names = set(self.members(room_id) or [])
+        names.update(str(r[0]) for r in self.conn.execute(
+            "SELECT DISTINCT author FROM chat_messages WHERE room = ? AND author != ''", (room_id,)))
+        row = self.conn.execute("SELECT kind, name FROM chat_rooms WHERE id = ?", (room_id,)).fetchone()
+        if row is not None and row[0] == "direct":
+            names.update(n for n in str(row[1]).split(", ") if n)
+        return sorted(names)
+
     def forget_room(self, room_id: str) -> None:
         """Drop a room we no longer belong to, its messages and files. Call in a transaction."""
         for (client_id,) in self.conn.execute("SELECT client_id FROM chat_messages WHERE room = ?", (room_id,)):

@@ -63,10 +63,7 @@ def load_room(ctx: Context, room_id: str, limit: int) -> Loaded:
     store = ChatStore(ctx.conn)
     messages = store.messages(room_id, limit=limit + 1)
     more = len(messages) > limit
-    authors = [row[0] for row in ctx.conn.execute(
-        "SELECT DISTINCT author FROM chat_messages WHERE room = ? AND author != ''", (room_id,))]
-    names = sorted(set(authors) | set(store.members(room_id) or []))
-    return Loaded(store.room(room_id), messages[1:] if more else messages, more, names)
+    return Loaded(store.room(room_id), messages[1:] if more else messages, more, store.mentionable(room_id))
 
 
 class NewRoomDialog(QDialog):
@@ -329,8 +326,7 @@ class ChatPage(QWidget):
         self.mute.setChecked(room.muted)
         self.mute.blockSignals(False)
         self.mute.setText(self.tr("🔕 Notifications coupées") if room.muted else self.tr("🔔 Notifications"))
-        names = loaded.names + (room.name.split(", ") if room.kind == "direct" else [])
-        self.composer.edit.set_names([n for n in names if n != self.me])
+        self.composer.edit.set_names([n for n in loaded.names if n != self.me])
         if scroll_to_end:
             bar = self.conversation.verticalScrollBar()
             bar.setValue(bar.maximum())

@@ -428,6 +428,7 @@ def test_a_direct_conversation_started_offline_reaches_the_other_person(tmp_path
             room = b.room(room_id)
             assert (room.kind, room.name, room.unread) == ("direct", "alice, bob", 1)
             assert b.members(room_id) == a.members(room_id) == ["alice", "bob"]  # for @-completion
+            assert b.mentionable(room_id) == ["alice", "bob"]
             assert [m.text for m in b.messages(room_id)] == ["Un mot en privé sur le budget"]
             # Carole is not in it: the server does not even list it for her.
             await _sync(w, "carole")
