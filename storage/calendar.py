@@ -23,7 +23,7 @@ from typing import Any
 
 from . import outbox, search
 from .cal_ical import DEFAULT_TZ, Occurrence, apply, fields, master, new_event, occurrences_of, parse
-from .db import get_secret, set_secret, transaction
+from .db import delete_secret, get_secret, set_secret, transaction
 from .errors import InvalidInput, NotFound
 
 SEARCH_KIND = "calendar"
@@ -139,7 +139,7 @@ class CalendarStore:
                               "(SELECT id FROM cal_calendars WHERE account = ?)", (account_id,))
             self.conn.execute("DELETE FROM cal_calendars WHERE account = ?", (account_id,))
             self.conn.execute("DELETE FROM cal_accounts WHERE id = ?", (account_id,))
-            self.conn.execute("DELETE FROM secrets WHERE name = ?", (password_key(account_id),))
+            delete_secret(self.conn, password_key(account_id))
 
     # -- calendars ----------------------------------------------------------------------
 
@@ -446,28 +446,30 @@ def reminders(conn: Any, start: datetime, end: datetime) -> list[Reminder]:
     """The reminders due in [start, end) of the enabled calendars' events, recurrences included,
     by time: a trigger relative to the start (or the end, RELATED=END), or an absolute one.
     Read from the store alone, so they ring offline too."""
-    rows = conn.execute("SELECT DISTINCT uid FROM cal_events e JOIN cal_calendars c ON c.id = e.calendar "
+    # Only the events that carry a reminder are expanded, each parsed once: this runs every
+    # half minute while the app is open.
+    rows = conn.execute("SELECT e.calendar, e.state, e.recurring, e.ics FROM cal_events e "
+                        "JOIN cal_calendars c ON c.id = e.calendar "
                         "WHERE e.deleted = 0 AND c.enabled = 1 AND e.ics LIKE '%BEGIN:VALARM%'").fetchall()
-    uids = {str(r[0]) for r in rows}
-    if not uids:
-        return []
     due: list[Reminder] = []
-    store = CalendarStore(conn)
-    for occ in occurrences(conn, start, end + MAX_REMINDER_LEAD):
-        if occ.uid not in uids:
+    for calendar, state, recurring, text in rows:
+        resource = parse(text)
+        alarms = list(master(resource).walk("VALARM"))
+        if not alarms:
             continue
-        event = master(parse(store.event(occ.uid).ics))
-        for alarm in event.walk("VALARM") if event is not None else []:
-            trigger = alarm.get("TRIGGER")
-            value = getattr(trigger, "dt", None)
-            if isinstance(value, timedelta):
-                related_end = str(trigger.params.get("RELATED", "START")).upper() == "END"
-                at = (occ.end if related_end else occ.start) + value
-            elif isinstance(value, datetime):
-                at = value if value.tzinfo else value.replace(tzinfo=UTC)
-            else:
-                continue
-            if start <= at < end:
-                due.append(Reminder(occ.uid, occ.summary, occ.location, occ.start, at))
+        for occ in occurrences_of(resource, start, end + MAX_REMINDER_LEAD, int(calendar), state, bool(recurring),
+                                  DEFAULT_TZ):
+            for alarm in alarms:
+                trigger = alarm.get("TRIGGER")
+                value = getattr(trigger, "dt", None)
+                if isinstance(value, timedelta):
+                    related_end = str(trigger.params.get("RELATED", "START")).upper() == "END"
+                    at = (occ.end if related_end else occ.start) + value
+                elif isinstance(value, datetime):
+                    at = value if value.tzinfo else value.replace(tzinfo=UTC)
+                else:
+                    continue
+                if start <= at < end:
+                    due.append(Reminder(occ.uid, occ.summary, occ.location, occ.start, at))
     due.sort(key=lambda r: (r.at, r.summary))
     return due

@@ -126,6 +126,10 @@ class _Painted(QWidget):
         self.layout_chips()
         self.update()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.relayout()  # the layout follows the size: paints only draw it
+
     def layout_chips(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -272,10 +276,6 @@ class MonthView(_Painted):
                 self.more.append((QRectF(r.left() + 8, top + len(shown) * line, r.width() - 12, line - 2),
                                   self.tr("+{0} autres").format(len(items) - len(shown))))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.relayout()
-
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#ffffff"))
@@ -392,7 +392,6 @@ class _TimeGrid(_Painted):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.relayout()
         if self.partner is not None:
             self.partner.relayout()
 
@@ -470,10 +469,6 @@ class _DayHeader(_Painted):
             text = fm.elidedText(self.chip_text(occ, False), Qt.TextElideMode.ElideRight, int(rect.width() - 10))
             self.chips.append(self.chip(rect, occ, text))
         self.setFixedHeight(int(30 + max(1, len(rows)) * line))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.relayout()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
