@@ -112,13 +112,13 @@ class MainWindow(QMainWindow):
         self._refresh_pending()
         if identity.user is None:
             self.ops.run(lambda ctx: bool(MailStore(ctx.conn).accounts() or CalendarStore(ctx.conn).accounts()),
-                         on_done=self._mail_only)
+                         on_done=self._syncs_without_server)
             bridge.mailAccountChecked.connect(self._mail_account_added)
 
     def _mail_account_added(self, account_id: int, _error: str) -> None:
-        self._mail_only(account_id > 0)
+        self._syncs_without_server(account_id > 0)
 
-    def _mail_only(self, has_accounts: bool) -> None:
+    def _syncs_without_server(self, has_accounts: bool) -> None:
         """A profile with no Parvis server but mail or calendar accounts still syncs: say so."""
         if has_accounts:
             self.sync.syncs_something()

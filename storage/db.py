@@ -61,6 +61,10 @@ def set_secret(conn: Any, name: str, value: str) -> None:
     )
 
 
+def delete_secret(conn: Any, name: str) -> None:
+    conn.execute("DELETE FROM secrets WHERE name = ?", (name,))
+
+
 def like_prefix(text: str) -> str:
     """A LIKE pattern (with ESCAPE '\\') matching what starts with `text`, taken literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

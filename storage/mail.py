@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import outbox, search
-from .db import get_secret, like_prefix, set_secret, transaction
+from .db import delete_secret, get_secret, like_prefix, set_secret, transaction
 from .errors import InvalidInput, NotFound
 from .mail_mime import format_address, parse_body, parse_headers
 
@@ -205,7 +205,7 @@ class MailStore:
             self.conn.execute("DELETE FROM mail_messages WHERE account = ?", (account_id,))
             self.conn.execute("DELETE FROM mail_folders WHERE account = ?", (account_id,))
             self.conn.execute("DELETE FROM mail_accounts WHERE id = ?", (account_id,))
-            self.conn.execute("DELETE FROM secrets WHERE name = ?", (password_key(account_id),))
+            delete_secret(self.conn, password_key(account_id))
 
     # -- folders ------------------------------------------------------------------------
 

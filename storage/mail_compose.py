@@ -17,6 +17,7 @@ from email.utils import format_datetime, getaddresses, make_msgid, parsedate_to_
 from pathlib import Path
 from typing import Any
 
+from .chat import human_size
 from .errors import InvalidInput
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
@@ -147,22 +148,19 @@ def _read_attachments(paths: Sequence[Path], limit: int) -> list[Part]:
                 raise InvalidInput(f"Pièce jointe introuvable : {path} (vérifiez le chemin).")
             size = path.stat().st_size
             if size > limit:
-                raise InvalidInput(f"La pièce jointe {path.name} est trop grosse ({_size(size)}) : "
-                                   f"{_size(limit)} au plus par message. Partagez-la plutôt par le porte-documents.")
+                raise InvalidInput(f"La pièce jointe {path.name} est trop grosse ({human_size(size)}) : "
+                                   f"{human_size(limit, trim=True)} au plus par message. Partagez-la plutôt par "
+                                   "le porte-documents.")
             data = path.read_bytes()
         except OSError as exc:
             raise InvalidInput(f"Pièce jointe illisible : {path} ({exc.strerror or exc}).") from None
         total += len(data)
         if total > limit:
-            raise InvalidInput(f"Les pièces jointes dépassent ensemble {_size(limit)} : retirez-en, ou partagez-les "
-                               "par le porte-documents.")
+            raise InvalidInput(f"Les pièces jointes dépassent ensemble {human_size(limit, trim=True)} : "
+                               "retirez-en, ou partagez-les par le porte-documents.")
         kind = mimetypes.guess_type(path.name, strict=False)[0] or "application/octet-stream"
         parts.append(Part(path.name, kind, data))
     return parts
-
-
-def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} Mo".replace(".", ",").replace(",0 Mo", " Mo")
 
 
 def build(draft: Draft, account: Any, now: datetime, *, max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
@@ -187,8 +185,8 @@ def build(draft: Draft, account: Any, now: datetime, *, max_attachment_bytes: in
         sender = Address(display_name=name, username=sender.username, domain=sender.domain)
     parts = _read_attachments(draft.attachments, max_attachment_bytes) + list(extra_parts)
     if sum(len(p.data) for p in parts) > max_attachment_bytes:
-        raise InvalidInput(f"Les pièces jointes dépassent ensemble {_size(max_attachment_bytes)} : retirez-en, ou "
-                           "partagez-les par le porte-documents.")
+        raise InvalidInput(f"Les pièces jointes dépassent ensemble {human_size(max_attachment_bytes, trim=True)} : "
+                           "retirez-en, ou partagez-les par le porte-documents.")
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     if to:
