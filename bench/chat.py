@@ -57,7 +57,7 @@ from sync.server.store import load as load_store
 from tests.e2e.servers import Server, start_server
 
 from .desktop import _sentence
-from .report import Line, line
+from .report import Line, standalone
 
 PASSWORD = "banc-d-essai"
 PASSPHRASE = "banc d'essai de la messagerie"
@@ -520,21 +520,14 @@ def print_section(r: dict[str, dict[str, float]], line: Line) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.chat")
-    parser.add_argument("--quick", action="store_true", help="fewer messages, a smaller room, for a smoke test")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--fill-rooms", type=Path, help=argparse.SUPPRESS)  # the child of _build_room_profile
-    args = parser.parse_args()
-    if args.fill_rooms is not None:
+    child = argparse.ArgumentParser(add_help=False)
+    child.add_argument("--fill-rooms", type=Path)  # the child process of _build_room_profile
+    fill, _ = child.parse_known_args()
+    if fill.fill_rooms is not None:
         spec = json.load(sys.stdin)
-        _fill_rooms(args.fill_rooms, bytes.fromhex(spec["key"]), [tuple(r) for r in spec["rooms"]])
+        _fill_rooms(fill.fill_rooms, bytes.fromhex(spec["key"]), [tuple(r) for r in spec["rooms"]])
         return 0
-    results = run_all(quick=args.quick)
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
-    print_section(results, line)
-    return 0
+    return standalone("python -m bench.chat", run_all, print_section)
 
 
 if __name__ == "__main__":
