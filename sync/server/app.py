@@ -1,6 +1,7 @@
 """The ASGI application: routes, JSON errors in French, and a lifespan that opens and closes the
 store (with its writer thread), the blob store (sweeping the files nothing uses), the bus, the
-rooms and the CalDAV/CardDAV server at `/dav/` (dav.py)."""
+rooms, the part files of the document bank's uploads (dropping abandoned ones) and the
+CalDAV/CardDAV server at `/dav/` (dav.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,19 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import api, catchup, chat, chat_attachments, chat_events, chat_messages, dav
+from . import (
+    api,
+    catchup,
+    chat,
+    chat_attachments,
+    chat_events,
+    chat_messages,
+    dav,
+    files,
+    files_content,
+    files_ops,
+    files_uploads,
+)
 from .auth import Authenticator, make_hasher
 from .bus import load as load_bus
 from .config import ServerConfig
@@ -71,6 +84,7 @@ def create_app(config: ServerConfig) -> Starlette:
         try:
             await blobs.open()
             await chat_attachments.sweep_unused_blobs(store, blobs)
+            app.state.file_parts = await files_uploads.open_parts(config, store)
             await bus.open()
             rooms = RoomManager(store, bus, config, node=uuid.uuid4().hex)
             auth = Authenticator(store, make_hasher(config))
@@ -88,10 +102,12 @@ def create_app(config: ServerConfig) -> Starlette:
 
     return Starlette(
         routes=[*api.routes(), *catchup.routes(), *chat.routes(), *chat_messages.routes(),
-                *chat_attachments.routes(), *chat_events.routes(), *dav.routes(dav_app)],
+                *chat_attachments.routes(), *chat_events.routes(), *files.routes(), *files_ops.routes(),
+                *files_content.routes(), *files_uploads.routes(), *dav.routes(dav_app)],
         middleware=[Middleware(YjsMiddleware)],
         lifespan=lifespan,
         exception_handlers={
+            files.FilesApiError: files.files_api_error,
             ApiError: _api_error,
             HTTPException: _http_error,
             StoreError: _store_error,

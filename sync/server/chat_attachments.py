@@ -219,15 +219,16 @@ async def get_attachment(request: Request) -> Response:
 
 
 async def release_blobs(svc: Services, hashes: Collection[str]) -> None:
-    """Delete the blobs among `hashes` that no attachment uses any more (after a message was
-    deleted). Raises StoreError. Loop thread."""
+    """Delete the blobs among `hashes` that nothing uses any more (after a message was deleted,
+    a bank file's version pruned or purged). Raises StoreError. Loop thread."""
     if hashes:
         async with svc.blob_lock:
             await _delete_unused(svc.store, svc.blobs, hashes)
 
 
 async def sweep_unused_blobs(store: Store, blobs: BlobStore) -> int:
-    """Delete every blob no attachment uses: what a crash between writing a file and recording
+    """Delete every blob that no chat attachment and no kept version of a bank file (trash
+    included) uses (`Store.blobs_in_use`): what a crash between writing a file and recording
     it, or a deletion the system refused, left behind. Run at start-up, before any request.
     Return how many were deleted. Raises StoreError. Loop thread."""
     hashes = await blobs.hashes()

@@ -7,6 +7,8 @@
     parvis-server group list --data DIR
     parvis-server group add-member NAME USER --data DIR
     parvis-server group remove-member NAME USER --data DIR
+    parvis-server files list --data DIR                 (shared folders: id, quota, used, name)
+    parvis-server files quota FOLDER SIZE --data DIR    (SIZE in bytes, or 500M, 20G, 1T)
 
 Exit 0 on success; otherwise one line on stderr and a non-zero status.
 """
@@ -176,6 +178,38 @@ async def manage_group(
         await store.close()
 
 
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """Return a size in bytes from "1073741824", "500M", "20G", "1T" (binary units; "Go", "Gio"
+    and "GB" read as "G"). Raises CliError. Any thread."""
+    m = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)(?:I?[OB])?\s*", text.upper())
+    if m is None or int(m.group(1)) <= 0:
+        raise CliError(f"taille invalide : « {text} » (exemples : 500M, 20G, 1T, ou un nombre d'octets)")
+    return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+async def manage_files(config: ServerConfig, action: str, folder: str | None = None, size: int = 0) -> list[str]:
+    """Run one `files` action ("list", "quota") and return the lines to print. FOLDER is a
+    folder id or a name that only one folder has. Raises CliError, StoreError. Loop thread."""
+    store = load_store(config)
+    await store.open()
+    try:
+        folders = await store.all_file_folders()
+        if action == "list":
+            return [f"{f.id}  {f.used_bytes}/{f.quota_bytes} octets  {f.name}" for f in folders]
+        matches = [f for f in folders if folder in (f.id, f.name)]
+        if len(matches) != 1:
+            why = "inconnu" if not matches else "ambigu : plusieurs dossiers portent ce nom, donnez l'identifiant"
+            raise CliError(f"dossier partagé {why} : {folder}")
+        updated = await store.set_file_quota(matches[0].id, size)
+        return [f"quota du dossier « {updated.name} » : {updated.quota_bytes} octets "
+                f"({updated.used_bytes} utilisés)"]
+    finally:
+        await store.close()
+
+
 def _read_password() -> str:
     password = os.environ.get("PARVIS_PASSWORD")
     if password is None:
@@ -217,6 +251,12 @@ def _parser() -> argparse.ArgumentParser:
         gm.add_argument("--data", required=True, type=Path)
     for gp in (gadd, glist):
         gp.add_argument("--data", required=True, type=Path)
+    f = sub.add_parser("files", help="gère la banque documentaire").add_subparsers(dest="action", required=True)
+    f.add_parser("list", help="liste les dossiers partagés").add_argument("--data", required=True, type=Path)
+    fq = f.add_parser("quota", help="fixe le quota d'un dossier partagé")
+    fq.add_argument("folder", help="identifiant ou nom du dossier")
+    fq.add_argument("size", help="taille : 500M, 20G, 1T ou un nombre d'octets")
+    fq.add_argument("--data", required=True, type=Path)
     return p
 
 
@@ -229,6 +269,11 @@ def _run(args: argparse.Namespace) -> int:
         )
         return serve(config, args.log_level)
     config = ServerConfig(data_dir=args.data)
+    if args.command == "files":
+        size = parse_size(args.size) if args.action == "quota" else 0
+        for line in asyncio.run(manage_files(config, args.action, getattr(args, "folder", None), size)):
+            print(line)
+        return 0
     if args.command == "group":
         lines = asyncio.run(manage_group(config, args.action, getattr(args, "name", None), getattr(args, "user", None)))
         for line in lines:

@@ -30,6 +30,12 @@ class ServerConfig:
       `max_json_body_bytes`.
     - `max_attachment_bytes`: cap on one chat attachment (25 MB by default).
     - `blob_store`: where file contents go ("file": `blobs_path`).
+    - `files_*`: the document bank. `files_keep_versions` versions are kept per file;
+      `files_default_quota_bytes` is a new folder's quota (10 Gio; a creator may ask for less,
+      `parvis-server files quota` sets any); `files_max_simple_upload_bytes` caps a one-request
+      upload (bigger files go through an upload session); chunks of a session are between
+      `files_min_chunk_bytes` and `files_max_chunk_bytes` (held in memory while checked);
+      sessions untouched for `files_upload_ttl_seconds` are dropped at start-up.
     - `argon2_*`: Argon2id parameters for new password hashes (argon2-cffi defaults).
     """
 
@@ -51,6 +57,13 @@ class ServerConfig:
     chat_batch_max: int = 100
     max_attachment_bytes: int = 25 * MIB
     blob_store: str = "file"
+    files_keep_versions: int = 10
+    files_default_quota_bytes: int = 10 * 1024 * MIB
+    files_max_simple_upload_bytes: int = 32 * MIB
+    files_min_chunk_bytes: int = 256 * 1024
+    files_max_chunk_bytes: int = 32 * MIB
+    files_upload_ttl_seconds: float = 7 * 24 * 3600.0
+    files_changes_page_max: int = 5000
     compaction_threshold: int = 500
     unload_compaction_threshold: int = 20
     outbox_max_bytes: int = 64 * MIB
@@ -71,8 +84,14 @@ class ServerConfig:
 
     @property
     def blobs_path(self) -> Path:
-        """The folder of file contents (chat attachments) inside `data_dir`."""
+        """The folder of file contents (chat attachments, bank files) inside `data_dir`."""
         return self.data_dir / "blobs"
+
+    @property
+    def uploads_path(self) -> Path:
+        """The part files of resumable uploads inside `data_dir` (same disk as `blobs_path`, so
+        a finished upload is renamed into place, not copied)."""
+        return self.data_dir / "uploads"
 
 
 def check_doc_id(doc_id: str) -> str:

@@ -84,3 +84,39 @@ class BlobTooLarge(ServerError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"fichier trop gros : plus de {limit} octets")
         self.limit = limit
+
+
+class UnknownFileFolder(StoreError):
+    """No shared folder of the document bank with that id."""
+
+
+class UnknownFile(StoreError):
+    """No file (or no such version of it) with that id in the shared folder."""
+
+
+class UnknownUpload(StoreError):
+    """No upload session with that id."""
+
+
+class PathConflict(StoreError):
+    """The path is taken by another file, differs only by case from an existing file or folder,
+    or crosses a file (a file cannot hold other files)."""
+
+
+class FilePreconditionFailed(StoreError):
+    """The file is not in the state the request expected (If-Match / If-None-Match): `current`
+    is the live file at that path (a `FileEntry`), or None."""
+
+    def __init__(self, message: str, current: object = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class QuotaExceeded(StoreError):
+    """The change would take the shared folder over its quota; nothing was stored."""
+
+    def __init__(self, quota: int, used: int, needed: int) -> None:
+        super().__init__(f"quota du dossier dépassé : {needed} octets de plus demandés, {used} utilisés sur {quota}")
+        self.quota = quota
+        self.used = used
+        self.needed = needed

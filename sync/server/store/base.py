@@ -20,7 +20,15 @@ Data model:
   message with rev > N" is what changed since a client saw rev N;
 - chat attachments: the metadata of an uploaded file (client-chosen id, room, uploader, name,
   type, size, SHA-256 of the content) and the message it is attached to, if any. The content
-  itself lives in a `BlobStore` (`blobs.py`), by SHA-256.
+  itself lives in a `BlobStore` (`blobs.py`), by SHA-256;
+- the document bank: shared folders (name, optional group whose members are editors, quota,
+  explicit members with a `Role`), files (a stable id, a path unique case-insensitively among
+  the folder's live files, a current version, a deleted flag: deleted files are the trash and
+  keep their versions), versions (number, SHA-256 and size of the content in the `BlobStore`,
+  author, time), and a change counter per folder (`rev`): every create, new version, move,
+  delete and restore sets the file's `rev` to the folder's incremented `rev` in the same write.
+  The quota counts the current versions of live files. Resumable upload sessions record the
+  chunks received (index and SHA-256); their bytes live in part files outside the store.
 """
 
 from __future__ import annotations
@@ -155,6 +163,99 @@ class ChatMessage:
     reactions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     rev: int = 0
     attachments: tuple[ChatAttachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileFolder:
+    """A shared folder of the document bank. `used_bytes` is the size of the current versions of
+    its live files; `rev` its change counter."""
+
+    id: str
+    name: str
+    group: str | None
+    quota_bytes: int
+    used_bytes: int
+    rev: int
+    created_by: str
+
+
+@dataclass(frozen=True)
+class FolderMember:
+    """An effective member of a shared folder: `explicit` is False for a member of the folder's
+    group who was never added by name (an editor)."""
+
+    username: str
+    role: Role
+    explicit: bool
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A file of a shared folder, at its current version; `sha256` is its ETag. A deleted file
+    is in the trash (`deleted_at`, `deleted_by` set)."""
+
+    id: str
+    folder_id: str
+    path: str
+    version: int
+    sha256: str
+    size: int
+    modified_by: str
+    modified_at: float
+    deleted: bool
+    rev: int
+    deleted_at: float | None = None
+    deleted_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One kept version of a file."""
+
+    file_id: str
+    version: int
+    sha256: str
+    size: int
+    modified_by: str
+    modified_at: float
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """What a write of file content did: the file at its new version, whether it was created,
+    and the hashes of the versions pruned by it (the caller frees the blobs nothing uses)."""
+
+    entry: FileEntry
+    created: bool
+    pruned: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """A resumable upload session: `path`, total `size` and `sha256` declared by its `username`,
+    cut into chunks of `chunk_size` bytes (the last one shorter); `base_etag` is the version it
+    replaces (None: the path must be free). `received` maps chunk index to its SHA-256."""
+
+    id: str
+    folder_id: str
+    username: str
+    path: str
+    size: int
+    sha256: str
+    chunk_size: int
+    base_etag: str | None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    received: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def chunks(self) -> int:
+        """How many chunks make the file (0 for an empty one)."""
+        return -(-self.size // self.chunk_size)
+
+    def chunk_length(self, index: int) -> int:
+        """The length in bytes of chunk `index` (< `chunks`)."""
+        return min(self.chunk_size, self.size - index * self.chunk_size)
 
 
 @dataclass(frozen=True)
@@ -412,7 +513,162 @@ class Store(ABC):
 
     @abstractmethod
     async def blobs_in_use(self, hashes: Collection[str]) -> set[str]:
-        """Return the SHA-256 hashes among `hashes` that at least one attachment uses."""
+        """Return the SHA-256 hashes among `hashes` that at least one chat attachment or one kept
+        version of a bank file (trash included) uses."""
+
+    # -- document bank: folders -------------------------------------------------------------------
+
+    @abstractmethod
+    async def create_file_folder(
+        self, folder_id: str, name: str, group: str | None, quota_bytes: int, creator: str,
+        members: Sequence[tuple[str, Role]] = (),
+    ) -> FileFolder:
+        """Create a shared folder (`folder_id` is a fresh UUID made by the caller); the creator
+        is owner, `members` get their role; return it. Raises UnknownUser, UnknownGroup. One
+        atomic write."""
+
+    @abstractmethod
+    async def all_file_folders(self) -> list[FileFolder]:
+        """Return every shared folder, by name (for the administrator)."""
+
+    @abstractmethod
+    async def get_file_folder(self, folder_id: str) -> FileFolder | None:
+        """Return the folder, or None."""
+
+    @abstractmethod
+    async def file_folder_role(self, folder_id: str, username: str) -> Role | None:
+        """Return the user's effective role (explicit, else EDITOR through the folder's group),
+        or None for a non-member. Raises UnknownFileFolder."""
+
+    @abstractmethod
+    async def list_file_folders(self, username: str) -> list[tuple[FileFolder, Role]]:
+        """Return every folder the user is an effective member of, with their role, by name."""
+
+    @abstractmethod
+    async def list_file_members(self, folder_id: str) -> list[FolderMember]:
+        """Return the effective members, sorted by name. Raises UnknownFileFolder."""
+
+    @abstractmethod
+    async def set_file_member(self, folder_id: str, username: str, role: Role) -> None:
+        """Add an explicit member or change their role. Raises UnknownFileFolder, UnknownUser,
+        LastOwner (that would demote the last owner). Atomic."""
+
+    @abstractmethod
+    async def remove_file_member(self, folder_id: str, username: str) -> None:
+        """Remove an explicit member. Raises UnknownFileFolder, NotAMember, LastOwner."""
+
+    @abstractmethod
+    async def set_file_folder_group(self, folder_id: str, group: str | None) -> FileFolder:
+        """Share the folder with a group (its members are editors), or with none; return it.
+        Raises UnknownFileFolder, UnknownGroup."""
+
+    @abstractmethod
+    async def set_file_quota(self, folder_id: str, quota_bytes: int) -> FileFolder:
+        """Set the folder's quota (it may be under what is used: only growth is refused then);
+        return it. Raises UnknownFileFolder."""
+
+    # -- document bank: files ---------------------------------------------------------------------
+
+    @abstractmethod
+    async def list_file_changes(self, folder_id: str, since: int, limit: int) -> tuple[int, list[FileEntry]]:
+        """Return (the folder's rev, up to `limit` files with rev > `since` in rev order, deleted
+        ones included). Raises UnknownFileFolder."""
+
+    @abstractmethod
+    async def get_file(self, folder_id: str, file_id: str) -> FileEntry | None:
+        """Return the file (live or in the trash), or None."""
+
+    @abstractmethod
+    async def get_file_by_path(self, folder_id: str, path: str) -> FileEntry | None:
+        """Return the live file at exactly `path`, or None."""
+
+    @abstractmethod
+    async def write_file(
+        self, folder_id: str, path: str, expect: str | None, sha256: str, size: int, user: str, keep: int
+    ) -> FileWrite:
+        """Store a new version of the live file at `path`, keeping its `keep` newest versions, or
+        create the file. `expect` is the precondition: None, the path must be free (If-None-Match:
+        *); "*", a live file must be there; else its current SHA-256 must equal `expect`
+        (If-Match). Content equal to the current version changes nothing (created=False, same
+        version). Raises UnknownFileFolder, FilePreconditionFailed, PathConflict, QuotaExceeded;
+        then nothing is stored. One atomic write."""
+
+    @abstractmethod
+    async def check_file_write(self, folder_id: str, path: str, expect: str | None, sha256: str, size: int) -> None:
+        """Raise what `write_file` with these arguments would raise now (UnknownFileFolder,
+        FilePreconditionFailed, PathConflict, QuotaExceeded), changing nothing: to refuse an
+        upload before its bytes are sent or moved."""
+
+    @abstractmethod
+    async def move_file(self, folder_id: str, file_id: str, path: str, expect: str | None) -> FileEntry:
+        """Move or rename a live file (same id and versions; a case-only rename is allowed);
+        `expect`, if given, must be its current SHA-256. Moving to its own path changes nothing.
+        Raises UnknownFile (also in the trash), FilePreconditionFailed, PathConflict."""
+
+    @abstractmethod
+    async def move_tree(self, folder_id: str, source: str, target: str) -> list[FileEntry]:
+        """Move every live file under the folder path `source` to under `target`, in one write
+        (a case-only rename of a folder included), each file taking its own rev; return them
+        moved, by path. Raises UnknownFile (no file under `source`), PathConflict (a moved path
+        is taken, or `target` is inside `source`)."""
+
+    @abstractmethod
+    async def delete_file(self, folder_id: str, file_id: str, expect: str, user: str) -> FileEntry:
+        """Move a live file to the trash; `expect` must be its current SHA-256 ("*": any).
+        Deleting a file already in the trash with the same `expect` returns it unchanged (a
+        replay). Raises UnknownFile, FilePreconditionFailed."""
+
+    @abstractmethod
+    async def list_trash(self, folder_id: str) -> list[FileEntry]:
+        """Return the deleted files, newest deletion first. Raises UnknownFileFolder."""
+
+    @abstractmethod
+    async def restore_file(self, folder_id: str, file_id: str, path: str | None) -> FileEntry:
+        """Bring a file back from the trash, at `path` or where it was. Raises UnknownFile,
+        PathConflict (path taken, or the file is not in the trash), QuotaExceeded."""
+
+    @abstractmethod
+    async def purge_file(self, folder_id: str, file_id: str) -> tuple[str, ...]:
+        """Forget a file of the trash for good, with its versions; return their hashes (the
+        caller frees the blobs nothing uses). Raises UnknownFile (also for a live file)."""
+
+    @abstractmethod
+    async def list_file_versions(self, folder_id: str, file_id: str) -> list[FileVersion]:
+        """Return the kept versions, newest first. Raises UnknownFile."""
+
+    @abstractmethod
+    async def restore_file_version(
+        self, folder_id: str, file_id: str, version: int, expect: str | None, user: str, keep: int
+    ) -> FileWrite:
+        """Make a new version of a live file with the content of its kept `version`; `expect`,
+        if given, must be its current SHA-256. Raises UnknownFile (unknown file or version, or
+        a file in the trash), FilePreconditionFailed, QuotaExceeded."""
+
+    # -- document bank: upload sessions -----------------------------------------------------------
+
+    @abstractmethod
+    async def create_file_upload(self, upload: FileUpload) -> FileUpload:
+        """Record a new session (stamping its times); return it. Raises UnknownFileFolder."""
+
+    @abstractmethod
+    async def get_file_upload(self, upload_id: str) -> FileUpload | None:
+        """Return the session with its received chunks, or None."""
+
+    @abstractmethod
+    async def add_upload_chunk(self, upload_id: str, index: int, sha256: str) -> None:
+        """Record (or re-record) a received chunk and touch the session. Raises UnknownUpload."""
+
+    @abstractmethod
+    async def drop_upload_chunks(self, upload_id: str, indices: Collection[int]) -> None:
+        """Forget received chunks found damaged (they are to be sent again)."""
+
+    @abstractmethod
+    async def delete_file_upload(self, upload_id: str) -> bool:
+        """Forget a session; return whether it existed."""
+
+    @abstractmethod
+    async def expire_file_uploads(self, before: float) -> set[str]:
+        """Forget the sessions untouched since `before`; return the ids of the others."""
 
 
 def load(config: ServerConfig) -> Store:

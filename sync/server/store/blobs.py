@@ -92,10 +92,26 @@ class BlobStore(ABC):
         StoreError. Loop thread."""
         return await self.commit(await self.stage(chunks, max_bytes))
 
+    async def stage_file(self, path: Path, info: BlobInfo) -> StagedBlob:
+        """Take the finished file at `path` (whose hash and size the caller checked: `info`) as a
+        staged blob; `path` is gone afterwards. This default copies it through `stage`; a store
+        on the same disk moves it instead. Raises StoreError. Loop thread."""
+        try:
+            f = await asyncio.to_thread(path.open, "rb")
+        except OSError as exc:
+            raise StoreError(f"impossible de lire le fichier {path} : {exc}") from exc
+        staged = await self.stage(_chunks(f), info.size)
+        if staged.info != info:
+            await self.discard(staged)
+            raise StoreError(f"le fichier {path} a changé pendant sa copie")
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        return staged
+
     @abstractmethod
-    async def read(self, sha256: str) -> AsyncIterator[bytes]:
-        """Open the blob and return an iterator of its bytes, chunk by chunk (for a streaming
-        response). Raises UnknownBlob, StoreError. Loop thread."""
+    async def read(self, sha256: str, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+        """Open the blob and return an iterator of its bytes from `offset`, `length` of them (all
+        the rest: None), chunk by chunk (for a streaming response). Raises UnknownBlob,
+        StoreError. Loop thread."""
 
     @abstractmethod
     async def delete(self, sha256: str) -> bool:
@@ -193,16 +209,28 @@ class FileBlobStore(BlobStore):
         """See `BlobStore.discard`."""
         await asyncio.to_thread(Path(staged.handle).unlink, missing_ok=True)
 
-    async def read(self, sha256: str) -> AsyncIterator[bytes]:
+    async def stage_file(self, path: Path, info: BlobInfo) -> StagedBlob:
+        """See `BlobStore.stage_file`. A rename when `path` is on the same file system as the
+        blobs (an upload part file under the same data folder): no 500 MB copy."""
+        temp = self.root / f"{_TEMP_PREFIX}{uuid.uuid4().hex}{_TEMP_SUFFIX}"
+        try:
+            await asyncio.to_thread(os.replace, path, temp)
+        except OSError:  # another file system: copy
+            return await super().stage_file(path, info)
+        return StagedBlob(info, str(temp))
+
+    async def read(self, sha256: str, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
         """See `BlobStore.read`. The file stays open until the iterator ends or is closed."""
         path = self._path(sha256)
         try:
             f = await asyncio.to_thread(path.open, "rb")
+            if offset:
+                f.seek(offset)
         except FileNotFoundError as exc:
             raise UnknownBlob(f"fichier inconnu : {sha256}") from exc
         except OSError as exc:
             raise StoreError(f"impossible de lire le fichier {sha256} : {exc}") from exc
-        return _chunks(f)
+        return _chunks(f, length)
 
     async def delete(self, sha256: str) -> bool:
         """See `BlobStore.delete`."""
@@ -249,9 +277,11 @@ def _write(f: IO[bytes], digest: hashlib._Hash, chunks: list[bytes], final: bool
         f.close()
 
 
-async def _chunks(f: IO[bytes]) -> AsyncIterator[bytes]:
+async def _chunks(f: IO[bytes], length: int | None = None) -> AsyncIterator[bytes]:
+    left = -1 if length is None else length
     try:
-        while chunk := await asyncio.to_thread(f.read, READ_CHUNK):
+        while left and (chunk := await asyncio.to_thread(f.read, READ_CHUNK if left < 0 else min(left, READ_CHUNK))):
+            left -= len(chunk) if left > 0 else 0
             yield chunk
     finally:
         f.close()

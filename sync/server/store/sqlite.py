@@ -20,6 +20,8 @@ from ..errors import LastOwner, NotAMember, StoreError, UnknownDocument, Unknown
 from .base import Member, Role, Store, StoredDocument, User
 from .checkpoint import Checkpointer
 from .sqlite_chat import SqliteChatMixin
+from .sqlite_file_folders import SqliteFileFoldersMixin
+from .sqlite_files import SqliteFilesMixin
 from .sqlite_messages import SqliteMessagesMixin
 from .sqlite_schema import configure, migrate
 from .writer import GroupCommitWriter
@@ -27,7 +29,7 @@ from .writer import GroupCommitWriter
 T = TypeVar("T")
 
 
-class SqliteStore(SqliteChatMixin, SqliteMessagesMixin, Store):
+class SqliteStore(SqliteChatMixin, SqliteMessagesMixin, SqliteFileFoldersMixin, SqliteFilesMixin, Store):
     """`Store` on SQLite. Public methods are called from the event-loop thread only."""
 
     def __init__(self, path: Path, read_threads: int = 4) -> None:

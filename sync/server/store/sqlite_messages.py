@@ -25,7 +25,7 @@ T = TypeVar("T")
 _MESSAGE_COLUMNS = "room_id, seq, client_id, author, text, reply_to, created_at, edited_at, deleted, rev"
 _ATTACHMENT_COLUMNS = "id, room_id, uploader, name, content_type, size, sha256, created_at, seq"
 # SQLite's default cap on bound parameters is 999 before 3.32: stay well under it.
-_MAX_PARAMS = 500
+_MAX_PARAMS = 400
 
 
 class SqliteMessagesMixin:
@@ -207,7 +207,10 @@ class SqliteMessagesMixin:
             for i in range(0, len(wanted), _MAX_PARAMS):
                 part = wanted[i : i + _MAX_PARAMS]
                 marks = ", ".join("?" * len(part))
-                rows = c.execute(f"SELECT DISTINCT sha256 FROM chat_attachments WHERE sha256 IN ({marks})", part)
+                rows = c.execute(
+                    f"SELECT sha256 FROM chat_attachments WHERE sha256 IN ({marks}) "
+                    f"UNION SELECT sha256 FROM file_versions WHERE sha256 IN ({marks})", part + part
+                )
                 used.update(str(r[0]) for r in rows)
             return used
 

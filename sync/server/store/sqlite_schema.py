@@ -6,7 +6,7 @@ import sqlite3
 
 from ..errors import SchemaTooNew
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -122,6 +122,73 @@ CREATE TABLE chat_attachments (
 ) WITHOUT ROWID;
 CREATE INDEX chat_attachments_by_message ON chat_attachments(room_id, seq, position);
 CREATE INDEX chat_attachments_by_blob ON chat_attachments(sha256);
+""",
+    # The document bank. `files` repeats its current version's hash, size, author and time so
+    # that the change list and the quota read one table. `path_key` is the case-folded path:
+    # unique among live files (the trash keeps old paths without blocking them).
+    4: """
+CREATE TABLE file_folders (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    group_name  TEXT REFERENCES groups(name) ON DELETE SET NULL,
+    quota_bytes INTEGER NOT NULL,
+    rev         INTEGER NOT NULL DEFAULT 0,
+    created_by  TEXT NOT NULL,
+    created_at  REAL NOT NULL
+);
+CREATE INDEX file_folders_by_group ON file_folders(group_name);
+CREATE TABLE file_members (
+    folder_id TEXT NOT NULL REFERENCES file_folders(id) ON DELETE CASCADE,
+    username  TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    role      TEXT NOT NULL CHECK (role IN ('owner', 'editor', 'reader')),
+    PRIMARY KEY (folder_id, username)
+) WITHOUT ROWID;
+CREATE INDEX file_members_by_user ON file_members(username, folder_id);
+CREATE TABLE files (
+    id          TEXT PRIMARY KEY,
+    folder_id   TEXT NOT NULL REFERENCES file_folders(id) ON DELETE CASCADE,
+    path        TEXT NOT NULL,
+    path_key    TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    modified_by TEXT NOT NULL,
+    modified_at REAL NOT NULL,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    deleted_at  REAL,
+    deleted_by  TEXT,
+    rev         INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX files_live_path ON files(folder_id, path_key) WHERE deleted = 0;
+CREATE INDEX files_by_rev ON files(folder_id, rev);
+CREATE TABLE file_versions (
+    file_id     TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    version     INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    modified_by TEXT NOT NULL,
+    modified_at REAL NOT NULL,
+    PRIMARY KEY (file_id, version)
+) WITHOUT ROWID;
+CREATE INDEX file_versions_by_blob ON file_versions(sha256);
+CREATE TABLE file_uploads (
+    id         TEXT PRIMARY KEY,
+    folder_id  TEXT NOT NULL REFERENCES file_folders(id) ON DELETE CASCADE,
+    username   TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    sha256     TEXT NOT NULL,
+    chunk_size INTEGER NOT NULL,
+    base_etag  TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE file_upload_chunks (
+    upload_id TEXT NOT NULL REFERENCES file_uploads(id) ON DELETE CASCADE,
+    idx       INTEGER NOT NULL,
+    sha256    TEXT NOT NULL,
+    PRIMARY KEY (upload_id, idx)
+) WITHOUT ROWID;
 """,
 }
 
