@@ -38,7 +38,6 @@ class RemoteCalendar:
     name: str
     color: str
     ctag: str | None
-    sync_token: str | None
 
 
 @dataclass(frozen=True)
@@ -133,9 +132,12 @@ class Dav:
 
     async def _calendars_in(self, folder: str) -> list[RemoteCalendar]:
         """The event calendars directly inside `folder`."""
+        # Not D:sync-token: the pull asks sync-collection with the token it stored, and Radicale
+        # reads every item to compute it; asked here beside the CTag, it more than doubled the
+        # cost of a round with nothing new (5,000 events: 555 → 213 ms for this PROPFIND).
         root = await self._multistatus(
             "PROPFIND", folder, f"<D:propfind {_NS}><D:prop><D:resourcetype/><D:displayname/><A:calendar-color/>"
-            "<CS:getctag/><D:sync-token/><C:supported-calendar-component-set/></D:prop></D:propfind>", "1")
+            "<CS:getctag/><C:supported-calendar-component-set/></D:prop></D:propfind>", "1")
         calendars = []
         for response in root.findall(_tag(D, "response")):
             href = norm(response.findtext(_tag(D, "href"), ""))
@@ -149,7 +151,7 @@ class Dav:
             name = _text(props, D, "displayname") or href.rstrip("/").rsplit("/", 1)[-1]
             color = (_text(props, A, "calendar-color") or "")[:7]
             calendars.append(RemoteCalendar(href if href.endswith("/") else href + "/", name, color,
-                                            _text(props, CS, "getctag"), _text(props, D, "sync-token")))
+                                            _text(props, CS, "getctag")))
         return calendars
 
     async def changes(self, href: str, token: str | None) -> Changes:

@@ -13,7 +13,9 @@ For the municipality's IT person:
   it, and may create more calendars under `/dav/groups/<group>/`; nobody else sees them. Adding
   or removing a member takes effect on that member's next request. A user named `groups` has no
   personal calendars (the name is taken by the service calendars).
-- Data: `<data>/dav/` (Radicale's plain files: back it up with the rest of `<data>`).
+- Data: `<data>/dav/` (Radicale's plain files: back it up with the rest of `<data>`). Restore
+  it with the server stopped: the server remembers each calendar's CTag between its own writes
+  (`dav_storage`), and would not see files changed behind its back.
 
 Design:
 
@@ -59,6 +61,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
+from . import dav_storage
 from .auth import Authenticator, bearer_token
 from .config import ServerConfig
 from .deps import services
@@ -170,7 +173,8 @@ class DavApp:
         (self._config.dav_path / "collection-root").mkdir(parents=True, exist_ok=True)
         conf = radicale.config.load()
         conf.update({
-            "storage": {"filesystem_folder": str(self._config.dav_path)},
+            # The CTag and sync-token kept in memory between writes: see dav_storage.
+            "storage": {"filesystem_folder": str(self._config.dav_path), "type": dav_storage.Storage},
             # Radicale never sees a password: its delay would only hold a worker thread on each
             # 403 of a logged-in user (about a second).
             "auth": {"type": "remote_user", "delay": "0"},

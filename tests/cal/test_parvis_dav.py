@@ -1,10 +1,12 @@
 """The issue's first "done when", at the sync level, against a REAL `parvis-server`: its `/dav/`
 used by a stock `caldav` client (the user's Parvis password) and by Parvis profiles through the
 real `parvis` CLI; events created offline go out when the server is back, an edit made by the
-stock client comes back; a group's calendar reaches its members only."""
+stock client comes back; a group's calendar reaches its members only; the CTags the server keeps
+in memory follow a stock client's writes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,9 @@ import caldav
 import pytest
 from caldav.lib.error import DAVError
 
+from storage.calendar import CalendarStore
+from storage.vault import Vault
+from sync.cal import CalReport, sync_calendars
 from tests.calservers import make_calendar
 from tests.e2e.cli import Profile
 from tests.e2e.servers import Server, add_user, run_server_cli, start_server
@@ -120,3 +125,32 @@ def test_group_calendar_reaches_members_profiles_only(tmp_path: Path, server: Se
     assert listing(carole) == []
     assert "urbanisme" not in carole.run("cal", "calendars").stdout
     assert [(o["summary"], o["calendar"]) for o in listing(bob)] == [("Commission urbanisme", "Agenda urbanisme")]
+
+
+def test_a_round_with_nothing_new_asks_nothing_then_a_stock_clients_writes_come_back(
+        server: Server, vault: Vault) -> None:
+    """parvis-server remembers each calendar's CTag between writes: after a round with nothing
+    new, a PUT then a DELETE by a stock client still show, on the written calendar only."""
+    work = make_calendar(server.url + "/dav/", "alice", PASSWORDS["alice"], "Travail")
+    make_calendar(server.url + "/dav/", "alice", PASSWORDS["alice"], "Famille")
+    store = CalendarStore(vault.conn)
+    store.add_account(server.url + "/dav/", "alice", PASSWORDS["alice"])
+
+    def run() -> CalReport:
+        report = asyncio.run(sync_calendars(vault.conn))
+        assert report.errors == []
+        return report
+
+    assert run().calendars == 2
+    assert run().calendars == 0  # same CTags: neither calendar is asked
+    with stock(server, "alice") as client:
+        calendar = client.calendar(url=work)
+        calendar.save_event(GROUP_EVENT)
+        report = run()
+        assert (report.calendars, report.received) == (1, 1)
+        assert [e.summary for e in store.events()] == ["Commission urbanisme"]
+        assert run().calendars == 0
+        calendar.event_by_uid("pc@urbanisme").delete()
+        report = run()
+        assert (report.calendars, report.deleted) == (1, 1)
+        assert store.events() == []

@@ -1,6 +1,7 @@
 """CalDAV at `/dav/` on a real `parvis-server` process: a stock `caldav` client with the user's
 Parvis password or token, private personal calendars, group (service) calendars for members only,
-spoofed identity headers ignored, `/.well-known/caldav`."""
+spoofed identity headers ignored, `/.well-known/caldav`; each calendar's CTag and sync-token,
+which the server remembers between writes, follow the writes."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import caldav
 import httpx
 import pytest
+from caldav.elements import dav as dav_props
 from caldav.lib import error as dav_error
 
 from sync.server.cli import add_user, manage_group
@@ -175,3 +178,87 @@ def test_well_known_caldav_redirects_to_dav(dav_server: Server) -> None:
 ])
 def test_permissions(user: str, groups: frozenset[str], path: str, expected: str) -> None:
     assert permissions(user, groups, path) == expected
+
+
+# -- CTag and sync-token remembered between writes (dav_storage) ----------------------------------
+
+_STATE = (b'<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><D:prop><CS:getctag/>'
+          b"<D:sync-token/></D:prop></D:propfind>")
+
+
+def tags(server: Server, user: str) -> dict[str, tuple[str, str]]:
+    """Calendar path → (CTag, sync-token) of every calendar in `user`'s home."""
+    response = httpx.request("PROPFIND", f"{server.url}/dav/{user}/", auth=(user, PASSWORDS[user]),
+                             headers={"Depth": "1"}, content=_STATE, timeout=10.0)
+    assert response.status_code == 207
+    found = {}
+    for item in ET.fromstring(response.content).findall("{DAV:}response"):
+        ctag = item.findtext(".//{http://calendarserver.org/ns/}getctag")
+        token = item.findtext(".//{DAV:}sync-token")
+        if ctag and token:
+            found[item.findtext("{DAV:}href", "")] = (ctag, token)
+    return found
+
+
+def sync_collection(server: Server, user: str, path: str, token: str) -> tuple[str, dict[str, str]]:
+    """REPORT sync-collection since `token`: (new token, href → status)."""
+    body = ('<D:sync-collection xmlns:D="DAV:"><D:sync-token>' + token + "</D:sync-token>"
+            "<D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>")
+    response = httpx.request("REPORT", f"{server.url}{path}", auth=(user, PASSWORDS[user]), content=body.encode(),
+                             timeout=10.0)
+    assert response.status_code == 207, response.text
+    root = ET.fromstring(response.content)
+    changes = {}
+    for item in root.findall("{DAV:}response"):
+        status = item.findtext("{DAV:}status") or item.findtext(".//{DAV:}status", "")
+        changes[item.findtext("{DAV:}href", "")] = status.split()[1]
+    return root.findtext("{DAV:}sync-token", ""), changes
+
+
+def test_ctag_and_sync_token_change_with_a_write_to_that_calendar_only(dav_server: Server) -> None:
+    with client(dav_server, "carole") as carole:
+        home = carole.principal()
+        meetings, duty = home.make_calendar(name="Réunions"), home.make_calendar(name="Permanences")
+        a, b = (str(c.url).removeprefix(dav_server.url) for c in (meetings, duty))
+        before = tags(dav_server, "carole")
+        assert tags(dav_server, "carole") == before  # answered again, from memory this time
+
+        add_event(meetings, "Réunion de chantier")
+        after_put = tags(dav_server, "carole")
+        assert after_put[a][0] != before[a][0] and after_put[a][1] != before[a][1]
+        assert after_put[b] == before[b]
+
+        add_event(meetings, "Commission")
+        before_delete = tags(dav_server, "carole")
+        meetings.events()[0].delete()
+        after_delete = tags(dav_server, "carole")
+        assert after_delete[a][0] != before_delete[a][0] and after_delete[a][1] != before_delete[a][1]
+        assert after_delete[b] == before[b]
+
+        duty.set_properties([dav_props.DisplayName("Astreintes")])  # PROPPATCH: in the CTag too
+        renamed = tags(dav_server, "carole")
+        assert renamed[b][0] != before[b][0]
+        assert renamed[a] == after_delete[a]
+
+
+def test_sync_collection_from_the_remembered_token(dav_server: Server) -> None:
+    with client(dav_server, "carole") as carole:
+        calendar = carole.principal().make_calendar(name="Élections")
+        path = str(calendar.url).removeprefix(dav_server.url)
+        add_event(calendar, "Bureau de vote")
+        add_event(calendar, "Dépouillement")
+        hrefs = {str(e.url).removeprefix(dav_server.url) for e in calendar.events()}
+        _, token = tags(dav_server, "carole")[path]  # remembered from here on
+
+        assert sync_collection(dav_server, "carole", path, token) == (token, {})
+        assert sync_collection(dav_server, "carole", path, "") == (token, dict.fromkeys(hrefs, "200"))
+
+        gone = calendar.events()[0]
+        gone.delete()
+        new_token, changes = sync_collection(dav_server, "carole", path, token)
+        assert new_token != token and changes == {str(gone.url).removeprefix(dav_server.url): "404"}
+        assert tags(dav_server, "carole")[path][1] == new_token
+        assert sync_collection(dav_server, "carole", path, new_token) == (new_token, {})
+        # Without a token: the items there, and the deleted one Radicale still remembers.
+        assert sync_collection(dav_server, "carole", path, "") == (new_token, dict.fromkeys(hrefs, "200") | {
+            str(gone.url).removeprefix(dav_server.url): "404"})
