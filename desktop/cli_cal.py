@@ -17,12 +17,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from storage import calendar as cal_store
-from storage.cal_ical import DEFAULT_TZ, Occurrence, join, split
+from storage.cal_ical import DEFAULT_TZ, Occurrence
 from storage.calendar import CONFLICT, PENDING, Calendar, CalendarStore, occurrences
 from storage.errors import InvalidInput, NotFound
-from sync.cal.dav import Dav
-from sync.errors import AuthFailed
+from sync.cal.account import add_account
 
 from .cli import _open, _out, _secret
 
@@ -72,27 +70,11 @@ def _first_calendar(store: CalendarStore, ref: str | None) -> Calendar:
 # -- commands ---------------------------------------------------------------------------
 
 
-async def _discover(url: str, user: str, password: str, ca_file: str | None) -> list[Any]:
-    async with Dav(url, user, password, ca_file) as dav:
-        try:
-            return await dav.discover()
-        except AuthFailed:
-            raise AuthFailed(f"Le serveur d'agenda {url} refuse l'identifiant « {user} » ou son mot de passe : "
-                             "rien n'a été enregistré.") from None
-
-
 def cmd_account_add(args: argparse.Namespace) -> None:
-    url = args.url.strip()
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInput(f"Adresse CalDAV invalide : {url} (http:// ou https:// attendu).")
-    if args.ca_file and not Path(args.ca_file).is_file():
-        raise InvalidInput(f"Fichier de certificat introuvable : {args.ca_file}.")
     vault = _open(args)
-    password = _secret("PARVIS_PASSWORD", f"Mot de passe de {args.user} sur {url}")
-    remote = asyncio.run(_discover(url, args.user, password, args.ca_file))
-    store = CalendarStore(vault.conn)
-    account_id = store.add_account(url, args.user, password, args.ca_file)
-    cal_store.save_calendars(vault.conn, account_id, [(c.href, c.name, c.color) for c in remote])
+    password = _secret("PARVIS_PASSWORD", f"Mot de passe de {args.user} sur {args.url}")
+    account_id, remote = asyncio.run(add_account(vault.conn, args.url, args.user, password, args.ca_file))
+    url = args.url.strip()
     names = ", ".join(f"« {c.name} »" for c in remote) or "aucun pour l'instant"
     _out(args, {"id": account_id, "url": url, "user": args.user,
                 "calendars": [{"href": c.href, "name": c.name, "color": c.color} for c in remote]},
@@ -184,10 +166,9 @@ def cmd_import(args: argparse.Namespace) -> None:
         text = Path(args.file).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"Lecture de {args.file} impossible : {exc}.") from exc
-    resources = split(text)
     store = CalendarStore(_open(args).conn)
     calendar = _first_calendar(store, args.calendar)
-    uids = [store.import_ics(calendar.id, resource) for resource in resources]
+    uids = store.import_file(calendar.id, text)
     _out(args, {"calendar": calendar.name, "uids": uids},
          f"{len(uids)} événement(s) importé(s) dans « {calendar.name} » ; ils partent à la prochaine "
          "synchronisation.\n" + "\n".join(uids))
@@ -195,16 +176,22 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 def cmd_export(args: argparse.Namespace) -> None:
     path = Path(args.file)
-    store = CalendarStore(_open(args).conn)
-    chosen = store.calendar(args.calendar) if args.calendar else None
-    events = [e for e in store.events(chosen.id if chosen else None) if e.state != CONFLICT]
-    if not events:
-        raise NotFound("Aucun événement à exporter.")
+    text, count = CalendarStore(_open(args).conn).export(args.calendar)
     try:
-        path.write_text(join([e.ics for e in events]), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"Écriture de {args.file} impossible : {exc}.") from exc
-    _out(args, {"file": str(path), "events": len(events)}, f"{len(events)} événement(s) exporté(s) vers {path}.")
+    _out(args, {"file": str(path), "events": count}, f"{count} événement(s) exporté(s) vers {path}.")
+
+
+def cmd_resolve(args: argparse.Namespace) -> None:
+    store = CalendarStore(_open(args).conn)
+    copy = store.event(args.uid)
+    store.keep_conflict(args.uid, mine=args.keep == "mine")
+    _out(args, {"uid": copy.uid, "kept": args.keep},
+         f"Conflit réglé : votre version de « {copy.summary} » remplace celle du serveur ; elle part à la "
+         "prochaine synchronisation." if args.keep == "mine" else
+         f"Conflit réglé : la version du serveur de « {copy.summary} » est gardée, la vôtre est supprimée.")
 
 
 # -- parser -----------------------------------------------------------------------------
@@ -247,3 +234,7 @@ def register(sub: Any, command: Callable[[Any, str, Callable[[argparse.Namespace
     p = command(cal, "export", cmd_export, "exporte les événements dans un fichier .ics")
     p.add_argument("file")
     p.add_argument("--calendar", help="seulement cet agenda (numéro ou nom)")
+    p = command(cal, "resolve", cmd_resolve, "règle un conflit : garde votre copie (mine) ou la version "
+                "du serveur (server)")
+    p.add_argument("uid", help="l'UID de la copie en conflit (marquée « en conflit » par « parvis cal list »)")
+    p.add_argument("keep", choices=("mine", "server"))

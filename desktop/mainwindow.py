@@ -104,6 +104,8 @@ class MainWindow(QMainWindow):
         self.documents.countsChanged.connect(self._show_counts)
         self.documents.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         bridge.status.connect(self.sync.show_status)
+        bridge.status.connect(self._tell_notes)
+        self._notes_told: tuple[str, ...] = ()
         ops.changed.connect(self._changed)
         ops.failed.connect(lambda message: QMessageBox.warning(self, self.tr("Parvis"), message))
         self._pending_timer = QTimer(self, singleShot=True, interval=300)
@@ -113,9 +115,22 @@ class MainWindow(QMainWindow):
         if identity.user is None:
             self.ops.run(lambda ctx: bool(MailStore(ctx.conn).accounts() or CalendarStore(ctx.conn).accounts()),
                          on_done=self._syncs_without_server)
-            bridge.mailAccountChecked.connect(self._mail_account_added)
+            bridge.mailAccountChecked.connect(self._account_added)
+            bridge.calAccountChecked.connect(self._account_added)
 
-    def _mail_account_added(self, account_id: int, _error: str) -> None:
+    def _tell_notes(self, status: Status) -> None:
+        """What a round settled for the user (a calendar conflict kept as a copy, a message moved
+        elsewhere meanwhile) is said once, as a notification and in the status bar."""
+        if status.syncing or not status.notes or status.notes is self._notes_told:
+            return
+        self._notes_told = status.notes
+        for note in status.notes[:3]:
+            self.notify(self.tr("Synchronisation"), note)
+        more = len(status.notes) - 3
+        self.statusBar().showMessage(status.notes[0] if more <= 0 else
+                                     self.tr("{0} (et {1} autre(s))").format(status.notes[0], more), 15000)
+
+    def _account_added(self, account_id: int, _error: str) -> None:
         self._syncs_without_server(account_id > 0)
 
     def _syncs_without_server(self, has_accounts: bool) -> None:

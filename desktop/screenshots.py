@@ -23,7 +23,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from storage.cal_ical import new_event
+from storage.cal_ical import apply, master, new_event, parse
 from storage.calendar import CalendarStore, conflict_copy, save_calendars
 from storage.calendar import write as cal_write
 from storage.chat import ChatStore
@@ -192,6 +192,20 @@ def shoot(out: Path) -> None:
     cal_page.go_to(_council_day(), "week")
     wait_until(lambda: len(cal_page.week.grid.chips) > 5)
     save(agenda, out, "15-agenda-semaine")
+    cal_page.go_to(_nth(5, 2), "month")
+    wait_until(lambda: any(c.occ.state == "conflict" for c in cal_page.month.chips))
+    cal_page.edit_event(next(c.occ for c in cal_page.month.chips if c.occ.state == "conflict"))
+    wait_until(lambda: cal_page.dialog is not None and cal_page.dialog.isVisible())
+    assert cal_page.dialog is not None
+    save(cal_page.dialog, out, "16-agenda-conflit")
+    cal_page.dialog.reject()
+    cal_account = cal_page.add_account()
+    wait_until(lambda: bool(cal_account.url.text()))
+    cal_account.password.setText("secret")
+    cal_account.failed("Le serveur d'agenda http://127.0.0.1:9/dav/ refuse l'identifiant « mdupre » ou son mot de "
+                       "passe : rien n'a été enregistré.")
+    save(cal_account, out, "17-compte-agenda")
+    cal_account.close()
     agenda.close()
 
 
@@ -263,10 +277,12 @@ def _fill_agenda(conn: Any) -> None:
            at(council - timedelta(days=1), 16), "Bureau du maire")
     store.create(cals["Élus et conseil"].id, "Réunion publique – PLU", at(council + timedelta(days=6), 19),
                  at(council + timedelta(days=6), 21), "Salle polyvalente")
-    uid = store.create(cals["État civil"].id, "Mariage Dubois – Leroy", at(_nth(5, 2), 16.5), at(_nth(5, 2), 17),
-                       "Salle des mariages")
-    with transaction(conn):
-        conflict_copy(conn, cals["État civil"].id, store.event(uid).href, store.event(uid).ics)
+    synced("État civil", "Mariage Dubois – Leroy", at(_nth(5, 2), 16.5), at(_nth(5, 2), 17), "Salle des mariages")
+    theirs = next(e for e in store.events() if e.summary == "Mariage Dubois – Leroy")
+    mine = parse(theirs.ics)
+    apply(master(mine), start=at(_nth(5, 2), 17), end=at(_nth(5, 2), 17.5), location="Salle du conseil")
+    with transaction(conn):  # moved here while the server's copy changed too: both kept
+        conflict_copy(conn, cals["État civil"].id, theirs.href, mine.to_ical().decode())
 
 
 def _fill_mail(conn: Any) -> None:

@@ -19,6 +19,7 @@ from storage.errors import ParvisError
 from storage.mail import MailStore
 from storage.vault import Vault
 from sync import account as accounts
+from sync.cal.account import add_account
 from sync.chat import fetch_attachment
 from sync.chat_live import ChatLive
 from sync.docs import LiveDoc
@@ -58,6 +59,7 @@ class SyncBridge(QObject):
     mailBodyFetched = Signal(int, str)  # message id, "" or the error
     remoteFetched = Signal(int, object)  # message id, {url: bytes} of the remote images allowed
     mailAccountChecked = Signal(int, str)  # the new account's id (0 when refused), "" or why not
+    calAccountChecked = Signal(int, str)  # the same for a CalDAV account
 
     def __init__(self, vault: Vault, transport: httpx.AsyncBaseTransport | None = None,
                  idle_poll: float = 60.0, reconnect_cap: float = 30.0, parent: QObject | None = None) -> None:
@@ -135,6 +137,11 @@ class SyncBridge(QObject):
         """Check a new mail account's login on both servers and save it (`sync.mail.detect.verify`
         arguments); `mailAccountChecked` answers."""
         self._post(lambda: asyncio.ensure_future(self._add_mail_account(dict(fields))))
+
+    def add_cal_account(self, fields: dict[str, Any]) -> None:
+        """Check a CalDAV account's login and save it with its calendars (`sync.cal.account.
+        add_account` arguments); `calAccountChecked` answers."""
+        self._post(lambda: asyncio.ensure_future(self._add_cal_account(dict(fields))))
 
     def _post(self, fn: Callable[[], object]) -> None:
         if self._loop is not None and not self._loop.is_closed():
@@ -254,6 +261,16 @@ class SyncBridge(QObject):
             return
         self.mailAccountChecked.emit(account_id, "")
         self._engine.wake()  # fetch its mail now
+
+    async def _add_cal_account(self, fields: dict[str, Any]) -> None:
+        assert self._store is not None and self._engine is not None
+        try:
+            account_id, _ = await add_account(self._store.conn, **fields)
+        except ParvisError as exc:
+            self.calAccountChecked.emit(0, str(exc))
+            return
+        self.calAccountChecked.emit(account_id, "")
+        self._engine.wake()  # fetch its events now
 
     async def _fetch_remote(self, message_id: int, urls: list[str]) -> None:
         found: dict[str, bytes] = {}

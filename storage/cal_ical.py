@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 
-from .errors import InvalidInput
+from .errors import InvalidInput, NotFound
 
 DEFAULT_TZ = ZoneInfo("Europe/Paris")
 PRODID = "-//Parvis//Agenda//FR"
@@ -39,7 +39,9 @@ class Fields:
 class Occurrence:
     """One instance of an event. `start`/`end` are aware datetimes in the event's time zone
     (midnight in DEFAULT_TZ for an all-day event, `end` exclusive); `state` the event's
-    (synced, pending, conflict)."""
+    (synced, pending, conflict). `recurrence_id`: for an instance of a recurring event, its
+    original start (its RECURRENCE-ID, aware like `start`), which names it even once moved; None
+    for a single event."""
 
     uid: str
     calendar: int
@@ -50,6 +52,7 @@ class Occurrence:
     all_day: bool
     recurring: bool
     state: str
+    recurrence_id: datetime | None = None
 
 
 def parse(text: str) -> icalendar.Calendar:
@@ -170,6 +173,183 @@ def _set(event: Any, name: str, value: Any) -> None:
         event.add(name, value)
 
 
+# -- moving an event, a series or one instance (a drag in the views) ----------------------------
+
+# Parts of a rule tied to the calendar day (or to the time of day) of DTSTART: a series that uses
+# them cannot be shifted as one block by days (or by hours) without rewriting its rule.
+_DAY_PARTS = ("BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS", "BYMONTH")
+_TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def reschedule(cal: icalendar.Calendar, occurrence: date | datetime, start: date | datetime,
+               end: date | datetime, whole_series: bool = False) -> None:
+    """Move an event of `cal` to [start, end) (aware datetimes, or dates for an all-day event,
+    `end` exclusive). `occurrence` names the instance that was moved: its original start (its
+    RECURRENCE-ID, `Occurrence.recurrence_id`), or the event's start for a single event.
+
+    A single event gets the new DTSTART/DTEND, in its own time zone and value type. For a
+    series, `whole_series` shifts the master by the instance's move, in wall-clock time of the
+    master's zone (9:00 stays 9:00 across a DST change), with everything RFC 5545 names by an
+    original start (EXDATE, RDATE, UNTIL, and each overridden instance's RECURRENCE-ID along
+    with its own times): none is orphaned. Otherwise the instance gets (or updates) an
+    overriding VEVENT: same UID, RECURRENCE-ID = its original start, the master's other
+    properties. Raises InvalidInput, NotFound."""
+    main = master(cal)
+    series = "RRULE" in main or "RDATE" in main
+    found = _override_of(cal, occurrence)
+    if not series:
+        _retime(found if found is not None else main, start, end)
+    elif whole_series:
+        _shift_series(cal, main, found, occurrence, start, end)
+    else:
+        if found is None:
+            _instance(cal, occurrence)  # it must be one of the series' instances
+            found = _new_override(cal, main, occurrence)
+        _retime(found, start, end)
+
+
+def _override_of(cal: icalendar.Calendar, occurrence: date | datetime) -> Any:
+    """The VEVENT overriding the instance whose original start is `occurrence`, or None."""
+    events: list[Any] = cal.walk("VEVENT")
+    for event in events:
+        if "RECURRENCE-ID" in event and aware(event["RECURRENCE-ID"].dt) == aware(occurrence):
+            return event
+    return None
+
+
+def _instance(cal: icalendar.Calendar, occurrence: date | datetime) -> tuple[date | datetime, date | datetime]:
+    """Start and end of the (not overridden) instance of the series at `occurrence`. Raises
+    NotFound."""
+    begin = aware(occurrence)
+    for item in recurring_ical_events.of(cal, components=["VEVENT"]).between(begin, begin + timedelta(minutes=1)):
+        if "RECURRENCE-ID" in item and aware(item["RECURRENCE-ID"].dt) == begin:
+            found = item["DTSTART"].dt
+            return found, _end(item, found)
+    raise NotFound("Cette occurrence ne fait pas partie de la série (supprimée entre-temps ?).")
+
+
+def _new_override(cal: icalendar.Calendar, main: Any, occurrence: date | datetime) -> Any:
+    event = icalendar.Event.from_ical(main.to_ical())  # a copy: the master's properties and alarms
+    for name in ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "DTSTAMP"):
+        event.pop(name, None)
+    event.add("DTSTAMP", datetime.now(UTC))
+    event.add("RECURRENCE-ID", _like(occurrence, main["DTSTART"].dt, strict=False))
+    cal.add_component(event)
+    return event
+
+
+def _like(moment: date | datetime, template: date | datetime, strict: bool = True) -> date | datetime:
+    """`moment` with the value type and time zone of `template`: a date for a date, a floating
+    time (read in DEFAULT_TZ) for a floating one, else in the template's zone. Raises
+    InvalidInput for a time given to an all-day event (unless not `strict`: its day then) or a
+    date to a timed one."""
+    if not isinstance(template, datetime):
+        if isinstance(moment, datetime):
+            if strict:
+                raise InvalidInput("Un événement sur la journée entière se déplace par jours : des dates, "
+                                   "pas des heures.")
+            return aware(moment).astimezone(DEFAULT_TZ).date()
+        return moment
+    if not isinstance(moment, datetime):
+        raise InvalidInput("Un événement à heure fixe se déplace à une heure, pas à une date seule.")
+    if template.tzinfo is None:
+        return aware(moment).astimezone(DEFAULT_TZ).replace(tzinfo=None)
+    return aware(moment).astimezone(template.tzinfo)
+
+
+def _retime(event: Any, start: date | datetime, end: date | datetime) -> None:
+    begin = event["DTSTART"].dt
+    finish = event["DTEND"].dt if "DTEND" in event else begin
+    apply(event, start=_like(start, begin), end=_like(end, finish))
+
+
+def _zone(value: date | datetime) -> tzinfo:
+    return value.tzinfo if isinstance(value, datetime) and value.tzinfo is not None else DEFAULT_TZ
+
+
+def _wall(value: date | datetime, zone: tzinfo) -> date | datetime:
+    """The wall-clock reading of `value` in `zone` (naive), a date as is."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return value
+    return value.astimezone(zone).replace(tzinfo=None)
+
+
+def _shift(value: Any, delta: timedelta, zone: tzinfo) -> Any:
+    """`value` moved by `delta` of wall-clock time in `zone` (whole days for a date), kept in its
+    own zone."""
+    if isinstance(value, tuple):  # an RDATE period: its start moves, a duration stays
+        return (_shift(value[0], delta, zone),
+                value[1] if isinstance(value[1], timedelta) else _shift(value[1], delta, zone))
+    if not isinstance(value, datetime):
+        return value + timedelta(days=delta.days)
+    if value.tzinfo is None:
+        return value + delta
+    moved = value.astimezone(zone).replace(tzinfo=None) + delta
+    return moved.replace(tzinfo=zone).astimezone(value.tzinfo)
+
+
+def _shift_series(cal: icalendar.Calendar, main: Any, found: Any, occurrence: date | datetime,
+                  start: date | datetime, end: date | datetime) -> None:
+    if found is not None:
+        now_start = found["DTSTART"].dt
+        now_end = _end(found, now_start)
+    else:
+        now_start, now_end = _instance(cal, occurrence)
+    first = main["DTSTART"].dt
+    zone = _zone(first)
+    new_start, new_end = _like(start, first), _like(end, first)
+    if aware(new_end) < aware(new_start):
+        raise InvalidInput("La fin de l'événement précède son début.")
+    # Wall-clock deltas: the same local hours in summer and in winter (DTSTART has a TZID).
+    d_start = _wall(new_start, zone) - _wall(now_start, zone)
+    d_end = _wall(new_end, zone) - _wall(now_end, zone)
+    moved = _shift(first, d_start, zone)
+    before, after = _wall(first, zone), _wall(moved, zone)
+    days = ((after.date() if isinstance(after, datetime) else after)
+            - (before.date() if isinstance(before, datetime) else before)).days
+    hours_moved = isinstance(after, datetime) and isinstance(before, datetime) and after.time() != before.time()
+    _shift_rules(main, days, hours_moved, d_start, zone)
+    for name in ("EXDATE", "RDATE"):
+        _shift_list(main, name, d_start, zone)
+    apply(main, start=moved, end=_shift(_end(main, first), d_end, zone))
+    events: list[Any] = cal.walk("VEVENT")
+    for event in events:
+        if "RECURRENCE-ID" not in event:
+            continue
+        _set(event, "RECURRENCE-ID", _shift(event["RECURRENCE-ID"].dt, d_start, zone))
+        begin = event["DTSTART"].dt
+        there, finish = _shift(begin, d_start, zone), _shift(_end(event, begin), d_end, zone)
+        apply(event, start=there, end=finish if aware(finish) >= aware(there) else there)
+
+
+def _shift_rules(main: Any, days: int, time_changed: bool, delta: timedelta, zone: tzinfo) -> None:
+    """The master's rules follow its DTSTART moved by `days` days: weekdays (BYDAY) shift, UNTIL
+    with it. Raises InvalidInput for a rule tied to days of the month, positions or hours."""
+    rules = main.get("RRULE")
+    for rule in (rules if isinstance(rules, list) else [rules] if rules is not None else []):
+        byday = [str(d).upper() for d in rule.get("BYDAY", [])]
+        if (days and (any(part in rule for part in _DAY_PARTS) or any(d not in _WEEKDAYS for d in byday))) or (
+                time_changed and any(part in rule for part in _TIME_PARTS)):
+            raise InvalidInput("Cette série suit une règle (jours du mois, rangs, heures…) qu'on ne peut pas décaler "
+                               "d'un bloc : déplacez seulement cette occurrence, ou changez la répétition "
+                               "dans l'éditeur.")
+        if days and byday:
+            rule["BYDAY"] = [_WEEKDAYS[(_WEEKDAYS.index(d) + days) % 7] for d in byday]
+        if "UNTIL" in rule:
+            rule["UNTIL"] = [_shift(u, delta, zone) for u in rule["UNTIL"]]
+
+
+def _shift_list(event: Any, name: str, delta: timedelta, zone: tzinfo) -> None:
+    if name not in event:
+        return
+    found = event[name]
+    values = [d.dt for item in (found if isinstance(found, list) else [found]) for d in item.dts]
+    event.pop(name)
+    for value in values:
+        event.add(name, _shift(value, delta, zone))
+
+
 def occurrences_of(cal: icalendar.Calendar, start: datetime, end: datetime, calendar: int, state: str,
                    recurring: bool, tz: tzinfo = DEFAULT_TZ) -> list[Occurrence]:
     """The instances of the events of `cal` that overlap [start, end)."""
@@ -181,10 +361,11 @@ def occurrences_of(cal: icalendar.Calendar, start: datetime, end: datetime, cale
         begin = item["DTSTART"].dt
         finish = _end(item, begin)
         all_day = not isinstance(begin, datetime)
+        rid = item["RECURRENCE-ID"].dt if recurring and "RECURRENCE-ID" in item else None
         result.append(Occurrence(
             uid=str(item.get("UID", "")), calendar=calendar, summary=str(item.get("SUMMARY", "")),
             location=str(item.get("LOCATION", "")), start=aware(begin, tz), end=aware(finish, tz), all_day=all_day,
-            recurring=recurring, state=state))
+            recurring=recurring, state=state, recurrence_id=aware(rid, tz) if rid is not None else None))
     return result
 
 

@@ -22,7 +22,19 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from . import outbox, search
-from .cal_ical import DEFAULT_TZ, Occurrence, apply, fields, master, new_event, occurrences_of, parse
+from .cal_ical import (
+    DEFAULT_TZ,
+    Occurrence,
+    apply,
+    fields,
+    join,
+    master,
+    new_event,
+    occurrences_of,
+    parse,
+    reschedule,
+    split,
+)
 from .db import delete_secret, get_secret, set_secret, transaction
 from .errors import InvalidInput, NotFound
 
@@ -210,6 +222,23 @@ class CalendarStore:
             outbox.put(self.conn, CAL_PUT, href, f"{CAL_PUT}:{href}", json.dumps({"calendar": calendar.id}))
         return uid
 
+    def import_file(self, calendar_ref: int | str, text: str) -> list[str]:
+        """Store every event of an iCalendar file (an export, an invitation) in a calendar, each
+        queued. Returns their UIDs. Raises NotFound, InvalidInput (nothing stored then)."""
+        calendar = self.calendar(calendar_ref)
+        resources = split(text)
+        with transaction(self.conn):
+            return [self.import_ics(calendar.id, resource) for resource in resources]
+
+    def export(self, calendar_ref: int | str | None = None) -> tuple[str, int]:
+        """One iCalendar file of the events of a calendar (or of all), conflict copies left out,
+        and how many events it holds. Raises NotFound when there is none."""
+        chosen = self.calendar(calendar_ref).id if calendar_ref is not None else None
+        events = [e for e in self.events(chosen) if e.state != CONFLICT]
+        if not events:
+            raise NotFound("Aucun événement à exporter.")
+        return join([e.ics for e in events]), len(events)
+
     def edit(self, ref: str, summary: str | None = None, start: date | datetime | None = None,
              end: date | datetime | None = None, location: str | None = None, description: str | None = None,
              rrule: str | None = None) -> Event:
@@ -218,6 +247,18 @@ class CalendarStore:
         event = self.event(ref)
         cal = parse(event.ics)
         apply(master(cal), summary, start, end, location, description, rrule)
+        return self.replace(event.uid if event.state != CONFLICT else event.href, cal.to_ical().decode())
+
+    def move(self, ref: str, occurrence: date | datetime, start: date | datetime, end: date | datetime,
+             whole_series: bool = False) -> Event:
+        """Reschedule an event to [start, end) now and queue the write: a single event, the
+        whole series, or only the instance of a series whose original start (RECURRENCE-ID) is
+        `occurrence`, as an overriding instance in the same resource (see cal_ical.reschedule).
+        Times are aware (dates for an all-day event, end exclusive). Raises NotFound,
+        InvalidInput."""
+        event = self.event(ref)
+        cal = parse(event.ics)
+        reschedule(cal, occurrence, start, end, whole_series)
         return self.replace(event.uid if event.state != CONFLICT else event.href, cal.to_ical().decode())
 
     def replace(self, ref: str, text: str) -> Event:
@@ -232,7 +273,7 @@ class CalendarStore:
             base = self.conn.execute("SELECT coalesce(base, ics) FROM cal_events WHERE id = ?",
                                      (event.id,)).fetchone()[0] if event.etag is not None else None
             write(self.conn, event.calendar, event.href, cal.to_ical().decode(), etag=event.etag, state=state,
-                  base=base)
+                  base=base, conflict_of=event.conflict_of)
             if state == PENDING:
                 outbox.put(self.conn, CAL_PUT, event.href, f"{CAL_PUT}:{event.href}",
                            json.dumps({"calendar": event.calendar}))

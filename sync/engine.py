@@ -46,6 +46,9 @@ class Status:
     pending: dict[str, int] = field(default_factory=dict)
     last_error: str | None = None
     last_success: float | None = None
+    # What the last round settled and the user should hear of (a calendar conflict kept as a
+    # copy, a mail move that found the message gone): said once, after that round.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -129,10 +132,10 @@ class Engine:
         others = len(MailStore(self.conn).accounts()) + len(CalendarStore(self.conn).accounts())
         if account is None and not others:
             account = accounts.required(self.conn)  # raises NoAccount
-        self._publish(syncing=True)
+        self._publish(syncing=True, notes=())
+        report = Report()
         try:
             if account is None:  # a profile with mail or calendar accounts only
-                report = Report()
                 await self._sync_others(report)
                 failure = report.mail_error or report.cal_error
                 if failure is not None and report.mail_accounts_failed + report.cal_accounts_failed == others:
@@ -143,14 +146,16 @@ class Engine:
                 except SyncError:
                     # The sovereign server is out of reach: mail and calendars, on their own
                     # servers, still go.
-                    await self._sync_others(Report())
+                    await self._sync_others(report)
                     raise
                 await self._sync_others(report)
         except SyncError as exc:
-            self._publish(syncing=False, online=not isinstance(exc, Unreachable), last_error=str(exc))
+            self._publish(syncing=False, online=not isinstance(exc, Unreachable), last_error=str(exc),
+                          notes=(*report.mail_notes, *report.cal_notes))
             raise
         error = "; ".join(report.errors) or None
-        self._publish(syncing=False, online=True, last_error=error, last_success=time.time())
+        self._publish(syncing=False, online=True, last_error=error, last_success=time.time(),
+                      notes=(*report.mail_notes, *report.cal_notes))
         return report
 
     async def _round(self, account: Account) -> Report:

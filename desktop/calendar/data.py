@@ -56,12 +56,15 @@ class Details:
     attendees: list[str] = field(default_factory=list)
     document: str | None = None
     state: str = "pending"
+    theirs: Details | None = None  # a conflict copy's other side: the server's version
 
 
 def details(ctx: Context, uid: str) -> Details:
     """The editor's view of an event (its main VEVENT: a series is edited as a whole). Raises
     NotFound."""
-    event = CalendarStore(ctx.conn).event(uid)
+    store = CalendarStore(ctx.conn)
+    event = store.event(uid)
+    theirs = details(ctx, event.conflict_of) if event.state == "conflict" and event.conflict_of else None
     vevent = master(parse(event.ics))
     begin = vevent["DTSTART"].dt
     finish = vevent["DTEND"].dt if "DTEND" in vevent else (
@@ -85,7 +88,7 @@ def details(ctx: Context, uid: str) -> Details:
                    description=str(vevent.get("DESCRIPTION", "")), start=start, end=end, all_day=all_day,
                    rrule=rrule.to_ical().decode() if rrule is not None else "", reminder=reminder,
                    attendees=attendees_of(vevent), document=str(vevent.get(DOC_PROPERTY, "")) or None,
-                   state=event.state)
+                   state=event.state, theirs=theirs)
 
 
 def attendees_of(vevent: icalendar.Event) -> list[str]:
@@ -162,6 +165,33 @@ def save(ctx: Context, d: Details) -> str:
 
 def delete(ctx: Context, uid: str) -> None:
     CalendarStore(ctx.conn).delete(uid)
+
+
+def keep(ctx: Context, ref: str, mine: bool) -> None:
+    """Settle a conflict: this copy replaces the server's version (queued), or is dropped."""
+    CalendarStore(ctx.conn).keep_conflict(ref, mine)
+
+
+def import_file(ctx: Context, calendar: int, path: str) -> int:
+    """Import the events of an .ics file into a calendar; returns how many. Raises InvalidInput."""
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"Lecture de {path} impossible : {exc}.") from exc
+    return len(CalendarStore(ctx.conn).import_file(calendar, text))
+
+
+def export_file(ctx: Context, path: str) -> int:
+    """Write the events of every calendar to an .ics file; returns how many. Raises NotFound,
+    InvalidInput."""
+    text, count = CalendarStore(ctx.conn).export()
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise InvalidInput(f"Écriture de {path} impossible : {exc}.") from exc
+    return count
 
 
 def create_minutes(ctx: Context, uid: str) -> str:

@@ -4,6 +4,7 @@ It only gathers values: the page saves them through the operations worker. UI th
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime, QTimeZone, Signal
@@ -45,6 +46,7 @@ class EventDialog(QDialog):
 
     deleteRequested = Signal()
     minutesRequested = Signal()
+    keepRequested = Signal(bool)  # a conflict copy: True keeps this version, False the server's
 
     def __init__(self, d: Details, calendars: list[Calendar], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,17 +148,56 @@ class EventDialog(QDialog):
         row.addWidget(buttons)
         layout = QVBoxLayout(self)
         if d.state == "conflict":
-            warning = QLabel(self.tr("⚠ Cette version est en conflit avec celle du serveur : elle n'est pas "
-                                     "envoyée. Gardez l'une ou l'autre avec « parvis cal »."))
-            warning.setObjectName("error")
-            warning.setWordWrap(True)
-            layout.addWidget(warning)
+            layout.addWidget(self._conflict_box(d))
         elif d.uid is not None and d.state == "pending":
             pending = QLabel(self.tr("Modification en attente d'envoi au serveur."))
             pending.setObjectName("hint")
             layout.addWidget(pending)
         layout.addLayout(form)
         layout.addLayout(row)
+
+    def _conflict_box(self, d: Details) -> QWidget:
+        """What a conflict copy is, the server's version beside it, and the two ways out."""
+        text = self.tr("⚠ Cet événement a été modifié sur le serveur pendant que vous le modifiiez ici. "
+                       "Votre version, ci-dessous, reste sur ce poste tant que vous n'avez pas choisi.")
+        if d.theirs is not None:
+            text += "<br>" + self.tr("Version du serveur : <b>{0}</b>, {1}").format(
+                html.escape(d.theirs.summary), html.escape(self.when(d.theirs)))
+            if d.theirs.location:
+                text += html.escape(f" — {d.theirs.location}")
+        warning = QLabel(text)
+        warning.setObjectName("error")
+        warning.setWordWrap(True)
+        mine = QPushButton(self.tr("Garder ma version"))
+        mine.setToolTip(self.tr("Votre version remplace celle du serveur (avec vos modifications de ce "
+                                "formulaire)"))
+        mine.clicked.connect(lambda: self._keep(True))
+        theirs = QPushButton(self.tr("Garder celle du serveur"))
+        theirs.setToolTip(self.tr("Votre version est supprimée"))
+        theirs.clicked.connect(lambda: self._keep(False))
+        row = QHBoxLayout()
+        row.addWidget(mine)
+        row.addWidget(theirs)
+        row.addStretch(1)
+        box = QWidget()
+        box_layout = QVBoxLayout(box)
+        box_layout.setContentsMargins(0, 0, 0, 6)
+        box_layout.addWidget(warning)
+        box_layout.addLayout(row)
+        return box
+
+    def when(self, d: Details) -> str:
+        if d.all_day:
+            last = d.end.date()
+            first = d.start.date()
+            return (self.tr("le {0}").format(first.strftime("%d/%m/%Y")) if last <= first else
+                    self.tr("du {0} au {1}").format(first.strftime("%d/%m/%Y"), last.strftime("%d/%m/%Y")))
+        return self.tr("le {0} de {1} à {2}").format(d.start.strftime("%d/%m/%Y"), d.start.strftime("%H:%M"),
+                                                    d.end.strftime("%H:%M"))
+
+    def _keep(self, mine: bool) -> None:
+        self.keepRequested.emit(mine)
+        self.done(QDialog.DialogCode.Rejected)
 
     def _all_day(self, on: bool) -> None:
         fmt = "dd/MM/yyyy" if on else "dd/MM/yyyy HH:mm"

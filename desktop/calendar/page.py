@@ -9,13 +9,16 @@ CalDAV server. UI thread.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
@@ -28,11 +31,14 @@ from PySide6.QtWidgets import (
 from storage.cal_ical import Occurrence
 from storage.calendar import Calendar, CalendarStore, Reminder, reminders
 from storage.errors import ParvisError
+from sync import account as accounts
 
+from ..account_dialog import policy_ca_file
 from ..documents.actions import Identity
 from ..ops import Changes, Context, Ops
 from ..syncbridge import SyncBridge
 from . import data
+from .account import CalAccountDialog
 from .editor import EventDialog
 from .views import PARIS, MonthView, WeekView, colour_of, swatch
 
@@ -55,6 +61,7 @@ class CalendarPage(QWidget):
         super().__init__(parent)
         self.ops = ops
         self.bridge = bridge
+        self.identity = identity
         # Reminders come from the store alone (they ring offline too): every half minute, those
         # due since the last look.
         self._reminded_until = datetime.now(PARIS) - timedelta(minutes=1)
@@ -114,8 +121,8 @@ class CalendarPage(QWidget):
         self.toggles_box = QVBoxLayout()
         self.toggles_box.setSpacing(6)
         self.toggles: dict[int, QCheckBox] = {}
-        self.no_calendar = QLabel(self.tr("Aucun agenda pour l'instant. Ajoutez un compte CalDAV, par exemple "
-                                          "avec « parvis cal account add », puis synchronisez."))
+        self.no_calendar = QLabel(self.tr("Aucun agenda pour l'instant : ajoutez le compte d'agenda de votre "
+                                          "collectivité (CalDAV)."))
         self.no_calendar.setObjectName("hint")
         self.no_calendar.setWordWrap(True)
         left = QWidget()
@@ -134,7 +141,22 @@ class CalendarPage(QWidget):
         left_layout.addWidget(heading)
         left_layout.addLayout(self.toggles_box)
         left_layout.addWidget(self.no_calendar)
+        self.add_account_button = QPushButton(self.tr("Ajouter un agenda…"))
+        self.add_account_button.setToolTip(self.tr("Ajouter un compte d'agenda (CalDAV) : celui du serveur Parvis "
+                                                   "ou un autre"))
+        self.add_account_button.clicked.connect(lambda: self.add_account())
+        left_layout.addWidget(self.add_account_button)
         left_layout.addStretch(1)
+        self.import_button = QPushButton(self.tr("Importer un fichier .ics…"))
+        self.import_button.setToolTip(self.tr("Importer les événements d'un fichier iCalendar (.ics)"))
+        self.import_button.clicked.connect(lambda: self.import_ics())
+        self.export_button = QPushButton(self.tr("Exporter en .ics…"))
+        self.export_button.setToolTip(self.tr("Enregistrer les événements de vos agendas dans un fichier .ics"))
+        self.export_button.clicked.connect(lambda: self.export_ics())
+        left_layout.addWidget(self.import_button)
+        left_layout.addWidget(self.export_button)
+        for button in (self.new, self.import_button, self.export_button):
+            button.setEnabled(False)  # until a calendar is known
 
         self.period = QLabel()
         self.period.setObjectName("calendarPeriod")
@@ -149,6 +171,7 @@ class CalendarPage(QWidget):
             painted.activated.connect(self.edit_event)
             painted.createAt.connect(self.new_event)
             painted.menuAt.connect(self._menu)
+            painted.moved.connect(self.move_event)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(8, 8, 8, 0)
@@ -168,6 +191,8 @@ class CalendarPage(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
         bridge.roundDone.connect(self.refresh)
+        bridge.calAccountChecked.connect(self._account_checked)
+        self.account_dialog: CalAccountDialog | None = None
         self._show_period()
 
     # -- period and loading ----------------------------------------------------------------
@@ -284,6 +309,8 @@ class CalendarPage(QWidget):
             box.blockSignals(False)
         self.no_calendar.setVisible(not calendars)
         self.new.setEnabled(bool(calendars))
+        self.import_button.setEnabled(bool(calendars))
+        self.export_button.setEnabled(bool(calendars))
 
     def set_enabled(self, calendar_id: int, on: bool) -> None:
         def toggle(ctx: Context) -> None:
@@ -328,6 +355,7 @@ class CalendarPage(QWidget):
         dialog.accepted.connect(lambda: self.save(dialog.values()))
         dialog.deleteRequested.connect(lambda: self.delete(d.uid or "", d.summary))
         dialog.minutesRequested.connect(lambda: self._minutes_from(dialog))
+        dialog.keepRequested.connect(lambda mine: self.keep(dialog.values() if mine else d, mine))
         dialog.finished.connect(lambda _: self._dialog_closed(dialog))
         dialog.open()
 
@@ -382,6 +410,10 @@ class CalendarPage(QWidget):
         menu = QMenu(self)
         if occ is None:
             menu.addAction(self.tr("Nouvel événement"), lambda: self.new_event())
+        elif occ.state == "conflict":
+            menu.addAction(self.tr("Comparer avec la version du serveur…"), lambda: self.edit_event(occ))
+            menu.addAction(self.tr("Garder ma version"), lambda: self.keep(occ.uid, True))
+            menu.addAction(self.tr("Garder celle du serveur"), lambda: self.keep(occ.uid, False))
         else:
             menu.addAction(self.tr("Modifier…"), lambda: self.edit_event(occ))
             menu.addAction(self.tr("Créer le procès-verbal"), lambda: self.create_minutes(occ.uid))
@@ -390,6 +422,125 @@ class CalendarPage(QWidget):
         menu.popup(where)
         self._last_menu = menu
 
+
+    def keep(self, what: data.Details | str, mine: bool) -> None:
+        """Settle a conflict copy (given by its uid, or as the editor's values, saved first)."""
+        def settle(ctx: Context) -> None:
+            if isinstance(what, data.Details):
+                if mine:
+                    data.save(ctx, what)
+                data.keep(ctx, what.uid or "", mine)
+            else:
+                data.keep(ctx, what, mine)
+
+        def settled(_: None) -> None:
+            self.bridge.sync_now()
+            self.message.emit(self.tr("Conflit réglé : votre version part au serveur.") if mine else
+                              self.tr("Conflit réglé : la version du serveur est gardée."))
+            self.refresh()
+
+        self.ops.run(settle, on_done=settled, on_error=self._error, changes=EVENTS)
+
+    # -- accounts and files ------------------------------------------------------------------
+
+    def add_account(self) -> CalAccountDialog:
+        """The CalDAV account dialog, filled with the Parvis server's own agenda when there is one."""
+        dialog = CalAccountDialog("", self.identity.user or "", policy_ca_file(), self)
+        dialog.check.connect(self.bridge.add_cal_account)
+        self.account_dialog = dialog
+        self.ops.run(lambda ctx: accounts.current(ctx.conn), on_done=lambda a: self._suggest(dialog, a))
+        dialog.open()
+        return dialog
+
+    def _suggest(self, dialog: CalAccountDialog, account: Any) -> None:
+        if account is not None and not dialog.url.text():
+            dialog.url.setText(account.server_url.rstrip("/") + "/dav/")
+            dialog.ca_file.setText(dialog.ca_file.text() or account.ca_file or "")
+            dialog.password.setFocus()
+
+    def _account_checked(self, account_id: int, error: str) -> None:
+        dialog = self.account_dialog
+        if dialog is None or not dialog.answer(error):
+            return
+        self.account_dialog = None
+        self.message.emit(self.tr("Compte d'agenda ajouté : ses événements arrivent."))
+        self.refresh()
+
+    def import_ics(self, path: str | None = None, calendar: int | None = None) -> None:
+        """Import an .ics file into a calendar (asked when there are several)."""
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Importer des événements"), "",
+                                                  self.tr("Agendas iCalendar (*.ics);;Tous les fichiers (*)"))
+            if not path:
+                return
+        if calendar is None:
+            writable = [c for c in self.calendars if c.enabled] or self.calendars
+            if not writable:
+                return
+            calendar = writable[0].id
+            if len(writable) > 1:
+                names = [c.name for c in writable]
+                name, ok = QInputDialog.getItem(self, self.tr("Importer des événements"),
+                                                self.tr("Dans quel agenda ?"), names, 0, False)
+                if not ok:
+                    return
+                calendar = writable[names.index(name)].id
+        chosen = calendar
+
+        def imported(count: int) -> None:
+            self.bridge.sync_now()
+            self.message.emit(self.tr("{0} événement(s) importé(s) ; ils partiront à la prochaine "
+                                      "synchronisation.").format(count))
+            self.refresh()
+
+        self.ops.run(lambda ctx: data.import_file(ctx, chosen, path), on_done=imported, on_error=self._error,
+                     changes=EVENTS)
+
+    def export_ics(self, path: str | None = None) -> None:
+        """Write the events of every calendar to an .ics file."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Exporter les agendas"), self.tr("agendas.ics"),
+                                                  self.tr("Agendas iCalendar (*.ics)"))
+            if not path:
+                return
+            if not path.lower().endswith(".ics"):
+                path += ".ics"
+        target = path
+        self.ops.run(lambda ctx: data.export_file(ctx, target),
+                     on_done=lambda count: self.message.emit(
+                         self.tr("{0} événement(s) exporté(s) vers {1}.").format(count, target)),
+                     on_error=self._error)
+
+    def move_event(self, occ: Occurrence, start: date | datetime, end: date | datetime) -> None:
+        """An event dropped at a new time or day (or resized) in a view: a series asks whether
+        this occurrence alone moves (an overriding instance) or the whole series."""
+        if occ.state == "conflict":  # never sent: its move would be lost when the conflict is settled
+            self.message.emit(self.tr("« {0} » est une copie en conflit : choisissez d'abord la version à garder "
+                                      "(clic droit), puis déplacez-la.").format(occ.summary))
+            return
+        whole = False
+        if occ.recurring:
+            box = QMessageBox(QMessageBox.Icon.Question, self.tr("Déplacer un événement répété"),
+                              self.tr("« {0} » se répète. Déplacer seulement cette occurrence, ou toute la série ?")
+                              .format(occ.summary), parent=self)
+            this = box.addButton(self.tr("Cette occurrence"), QMessageBox.ButtonRole.AcceptRole)
+            series = box.addButton(self.tr("Toute la série"), QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(self.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
+            box.setDefaultButton(this)
+            box.exec()
+            if box.clickedButton() not in (this, series):
+                return
+            whole = box.clickedButton() is series
+        original = occ.recurrence_id or occ.start
+
+        def moved(_: object) -> None:
+            self.bridge.sync_now()
+            self.message.emit(self.tr("« {0} » est déplacé ; le changement partira à la prochaine synchronisation.")
+                              .format(occ.summary))
+            self.refresh()
+
+        self.ops.run(lambda ctx: CalendarStore(ctx.conn).move(occ.uid, original, start, end, whole), on_done=moved,
+                     on_error=self._error, changes=EVENTS)
 
     # -- reminders ---------------------------------------------------------------------------
 

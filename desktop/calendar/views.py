@@ -3,22 +3,26 @@ or a day (all-day row on top, hours below, overlapping events side by side).
 
 Layout (rectangles, elided texts, colours) is computed when the data or the size changes; a
 paint only draws what was laid out, so that a month of 500 events draws in a few milliseconds.
-UI thread.
+
+An event is dragged to another time or day (or, by its bottom edge in the hours, resized): the
+view draws it where it would land and, on release, emits `moved`; the page asks the store. Échap
+cancels. UI thread.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
     QFont,
     QFontMetrics,
     QIcon,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -26,7 +30,7 @@ from PySide6.QtGui import (
     QPixmap,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QVBoxLayout, QWidget
 
 from storage.cal_ical import Occurrence
 
@@ -79,6 +83,21 @@ def hhmm(moment: datetime) -> str:
     return f"{moment.hour}:{moment.minute:02d}" if moment.minute else f"{moment.hour} h"
 
 
+def on_day(day: date, minutes: int) -> datetime:
+    """The wall-clock time `minutes` after midnight of `day` in Paris (a DST day has 23 or 25
+    hours: 9:00 stays 9:00)."""
+    return (datetime.combine(day, time(0)) + timedelta(minutes=minutes)).replace(tzinfo=PARIS).astimezone(PARIS)
+
+
+def shifted(moment: datetime, days: int) -> datetime:
+    """`moment` `days` days later at the same local time."""
+    return on_day(local(moment).date() + timedelta(days=days), local(moment).hour * 60 + local(moment).minute)
+
+
+SNAP = 15  # minutes: where a dragged event lands in the hours
+GRIP = 5.0  # px at the bottom of an event in the hours that resize it
+
+
 @dataclass
 class Chip:
     """An event laid out: where, what text, which colours."""
@@ -91,6 +110,32 @@ class Chip:
     occ: Occurrence
 
 
+@dataclass
+class Drag:
+    """An event pressed, then (`active`) dragged past the start distance: where it would land
+    (`start`, `end`: aware datetimes, dates for an all-day event) and how that is drawn."""
+
+    chip: Chip
+    origin: QPointF
+    resize: bool
+    active: bool = False
+    start: date | datetime | None = None
+    end: date | datetime | None = None
+    ghosts: list[QRectF] = field(default_factory=list)
+    label: str = ""
+
+    @property
+    def occ(self) -> Occurrence:
+        return self.chip.occ
+
+    def changed(self) -> bool:
+        if self.start is None:
+            return False
+        if self.occ.all_day:
+            return (self.start, self.end) != (local(self.occ.start).date(), local(self.occ.end).date())
+        return (self.start, self.end) != (self.occ.start, self.occ.end)
+
+
 class _Painted(QWidget):
     """Shared by the views: chips, hit testing, selection and the signals the page listens to."""
 
@@ -98,6 +143,7 @@ class _Painted(QWidget):
     createAt = Signal(object, bool)  # datetime (Paris) of an empty slot double-clicked, all-day
     menuAt = Signal(object, QPoint)  # Occurrence (or None), global position
     selected = Signal(object)  # Occurrence or None
+    moved = Signal(object, object, object)  # Occurrence dropped, new start, new end (Paris; dates if all-day)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +158,7 @@ class _Painted(QWidget):
         self.font_bold.setBold(True)
         self.setMouseTracking(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.drag: Drag | None = None
 
     def set_data(self, occs: list[Occurrence], colours: dict[int, QColor]) -> None:
         self.occs = occs
@@ -145,9 +192,11 @@ class _Painted(QWidget):
         colour = self.colours.get(occ.calendar, ACCENT)
         return Chip(rect, text, tint(colour, 0.2 if occ.all_day else 0.16), colour, occ.state, occ)
 
-    def draw_chip(self, p: QPainter, chip: Chip, flags: Qt.AlignmentFlag) -> None:
+    def draw_chip(self, p: QPainter, chip: Chip, flags: Qt.AlignmentFlag, ghost: bool = False) -> None:
         r = chip.rect
         selected = self.current is not None and chip.occ is self.current
+        if not ghost and self.drag is not None and self.drag.active and chip.occ is self.drag.occ:
+            p.setOpacity(0.35)  # where it was, faded under where it goes
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(chip.bar if selected else chip.fill)
         p.drawRoundedRect(r, 3, 3)
@@ -171,6 +220,36 @@ class _Painted(QWidget):
             right = 12.0
         p.setPen(QColor("#ffffff") if selected else (RED if chip.state == CONFLICT else INK))
         p.drawText(r.adjusted(6, 1, -2 - right, -1), flags, chip.text)
+        p.setOpacity(1.0)
+
+    def draw_drag(self, p: QPainter, flags: Qt.AlignmentFlag) -> None:
+        """The dragged event where it would land, and its new time in a label above it."""
+        drag = self.drag
+        if drag is None or not drag.active or not drag.ghosts:
+            return
+        p.setClipRect(QRectF(self.rect()))
+        text = drag.chip.text.split("\n")[0]
+        for rect in drag.ghosts:
+            self.draw_chip(p, Chip(rect, text, drag.chip.fill, drag.chip.bar, drag.chip.state, drag.occ), flags,
+                           ghost=True)
+            p.setPen(QPen(drag.chip.bar, 1.6))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(rect.adjusted(0.8, 0.8, -0.8, -0.8), 3, 3)
+        if drag.label:
+            p.setFont(self.font_bold)
+            fm = QFontMetrics(self.font_bold)
+            first = drag.ghosts[0]
+            box = QRectF(0, 0, fm.horizontalAdvance(drag.label) + 12, fm.height() + 6)
+            box.moveBottomLeft(QPointF(first.left(), first.top() - 3))
+            if box.top() < 0:  # no room above: below the event
+                box.moveTopLeft(QPointF(first.left(), first.bottom() + 3))
+            box.moveLeft(max(0.0, min(box.left(), self.width() - box.width())))
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(INK)
+            p.drawRoundedRect(box, 4, 4)
+            p.setPen(QColor("#ffffff"))
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, drag.label)
+            p.setFont(self.font_small)
 
     def chip_at(self, pos: QPointF) -> Chip | None:
         for chip in reversed(self.chips):
@@ -186,8 +265,66 @@ class _Painted(QWidget):
         self.current = chip.occ if chip else None
         self.selected.emit(self.current)
         self.setFocus()
+        self.drag = None
+        if chip is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.drag = Drag(chip, event.position(), self.on_grip(chip, event.position()))
         self.update()
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        drag, pos = self.drag, event.position()
+        if drag is None:
+            self.hover(pos)
+            super().mouseMoveEvent(event)
+            return
+        if not drag.active:
+            # Below the platform's drag distance it is still a click (select, double-click).
+            if (pos - drag.origin).manhattanLength() < QApplication.startDragDistance():
+                return
+            drag.active = True
+            self.setCursor(Qt.CursorShape.SizeVerCursor if drag.resize else Qt.CursorShape.ClosedHandCursor)
+        self.drag_to(drag, pos)
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        drag, self.drag = self.drag, None
+        if drag is not None and drag.active:
+            self.unsetCursor()
+            self.update()
+            if event.button() == Qt.MouseButton.LeftButton and drag.changed():
+                self.moved.emit(drag.occ, drag.start, drag.end)
+        super().mouseReleaseEvent(event)
+
+    def cancel_drag(self) -> None:
+        self.drag = None
+        self.unsetCursor()
+        self.update()
+
+    def event(self, event: QEvent) -> bool:
+        # Échap must reach keyPressEvent during a drag, before any shortcut of the window.
+        if (event.type() == QEvent.Type.ShortcutOverride and self.drag is not None and self.drag.active
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.drag is not None:
+            self.cancel_drag()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def on_grip(self, chip: Chip, pos: QPointF) -> bool:
+        """Whether `pos` is on the edge that resizes `chip` (only in the hours)."""
+        return False
+
+    def hover(self, pos: QPointF) -> None:
+        """The mouse moves with no button down (views that track it)."""
+
+    def drag_to(self, drag: Drag, pos: QPointF) -> None:  # pragma: no cover - overridden
+        """Set where `drag` lands for the mouse at `pos`: its start, end, ghosts and label."""
+        raise NotImplementedError
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         chip = self.chip_at(event.position())
@@ -246,6 +383,31 @@ class MonthView(_Painted):
 
     def day_index(self, day: date) -> int:
         return (day - self.start).days
+
+    def index_at(self, pos: QPointF) -> int:
+        col = min(6, max(0, int(pos.x() // (self.width() / 7))))
+        row = min(5, max(0, int((pos.y() - self.header_h) // ((self.height() - self.header_h) / 6))))
+        return row * 7 + col
+
+    def drag_to(self, drag: Drag, pos: QPointF) -> None:
+        """Whole days: the same times of day (local), as many days later as cells crossed."""
+        days = self.index_at(pos) - self.index_at(drag.origin)
+        occ = drag.occ
+        if occ.all_day:
+            first = local(occ.start).date() + timedelta(days=days)
+            drag.start, drag.end = first, local(occ.end).date() + timedelta(days=days)
+            drag.label = _day_label(first, drag.end)
+        else:
+            start = drag.start = shifted(occ.start, days)
+            drag.end = shifted(occ.end, days)
+            drag.label = f"{start:%d/%m} {hhmm(start)}"
+        drag.ghosts = []
+        for chip in self.chips:
+            if chip.occ is not occ:
+                continue
+            here = self.index_at(chip.rect.center())
+            if 0 <= here + days < 42:
+                drag.ghosts.append(chip.rect.translated(self.cell(here + days).topLeft() - self.cell(here).topLeft()))
 
     def layout_chips(self) -> None:
         per_day: list[list[Occurrence]] = [[] for _ in range(42)]
@@ -316,6 +478,7 @@ class MonthView(_Painted):
         p.setPen(MUTED)
         for rect, text in self.more:
             p.drawText(rect, flags, text)
+        self.draw_drag(p, flags)
         p.end()
 
     def slot_at(self, pos: QPointF) -> tuple[datetime, bool] | None:
@@ -325,6 +488,12 @@ class MonthView(_Painted):
         row = int((pos.y() - self.header_h) // ((self.height() - self.header_h) / 6))
         day = self.start + timedelta(days=row * 7 + min(6, col))
         return datetime.combine(day, time(9), PARIS), False
+
+
+def _day_label(first: date, end: date) -> str:
+    """'12/03', or '12/03 → 14/03' for days up to `end` (exclusive)."""
+    last = end - timedelta(days=1)
+    return f"{first:%d/%m}" if last <= first else f"{first:%d/%m} → {last:%d/%m}"
 
 
 HOUR_H = 46.0
@@ -342,9 +511,75 @@ class _TimeGrid(_Painted):
         self.setMinimumHeight(int(24 * HOUR_H) + 1)
         self.setAccessibleName(self.tr("Heures"))
         self.partner: _Painted | None = None  # the header, whose columns follow these
+        self.setMouseTracking(True)  # the resize cursor over an event's bottom edge
 
     def col_w(self) -> float:
         return (self.width() - GUTTER) / self.days
+
+    def col_at(self, x: float) -> int:
+        return min(self.days - 1, max(0, int((x - GUTTER) // self.col_w())))
+
+    def on_grip(self, chip: Chip, pos: QPointF) -> bool:
+        if pos.y() < chip.rect.bottom() - GRIP or chip.occ.all_day:
+            return False
+        # Only where the event ends: not the bottom of its first day when it goes on past midnight.
+        day_end = datetime.combine(self.start + timedelta(days=self.col_at(chip.rect.center().x()) + 1), time(0), PARIS)
+        return chip.occ.end <= day_end
+
+    def hover(self, pos: QPointF) -> None:
+        chip = self.chip_at(pos)
+        grip = chip is not None and self.on_grip(chip, pos)
+        if grip != (self.cursor().shape() == Qt.CursorShape.SizeVerCursor):
+            if grip:
+                self.setCursor(Qt.CursorShape.SizeVerCursor)
+            else:
+                self.unsetCursor()
+
+    def drag_to(self, drag: Drag, pos: QPointF) -> None:
+        """Moved: to another column and time, snapped to a quarter hour, the same duration.
+        Resized: the end, snapped, at least a quarter hour after the start, in its own day."""
+        occ = drag.occ
+        minutes = (pos.y() - drag.origin.y()) / HOUR_H * 60
+        if drag.resize:
+            day = self.start + timedelta(days=self.col_at(drag.chip.rect.center().x()))
+            end = local(occ.end)
+            at = (end.date() - day).days * 24 * 60 + end.hour * 60 + end.minute + minutes
+            at = min(24 * 60, round(at / SNAP) * SNAP)
+            start = local(occ.start)
+            end = max(on_day(day, int(at)), local(occ.start + timedelta(minutes=SNAP)))
+        else:
+            begin = local(occ.start)
+            at = round((begin.hour * 60 + begin.minute + minutes) / SNAP) * SNAP
+            at = min(24 * 60 - SNAP, max(0, at))
+            days = self.col_at(pos.x()) - self.col_at(drag.origin.x())
+            start = on_day(begin.date() + timedelta(days=days), int(at))
+            end = local(start + (occ.end - occ.start))
+        drag.start, drag.end = start, end
+        drag.label = f"{hhmm(start)} – {hhmm(end)}"
+        if start.date() != local(occ.start).date():
+            drag.label = f"{start:%d/%m} {drag.label}"
+        drag.ghosts = self.span_rects(start, end, drag.chip.rect)
+        viewport = self.parentWidget()
+        area = viewport.parentWidget() if viewport is not None else None
+        if isinstance(area, QScrollArea):  # near the visible edge: scroll on
+            area.ensureVisible(int(pos.x()), int(pos.y()), 0, int(HOUR_H / 2))
+
+    def span_rects(self, start: datetime, end: datetime, like: QRectF) -> list[QRectF]:
+        """The rectangles of [start, end) in the columns shown, as wide as `like` and at the
+        same place in their column."""
+        rects = []
+        w = self.col_w()
+        offset = (like.left() - GUTTER) % w
+        for d in range(self.days):
+            begin = datetime.combine(self.start + timedelta(days=d), time(0), PARIS)
+            finish = begin + timedelta(days=1)
+            if start >= finish or end <= begin:
+                continue
+            s, e = max(local(start), begin), min(local(end), finish)
+            top = (s - begin).total_seconds() / 3600 * HOUR_H
+            height = max(HOUR_H / 2.2, (e - s).total_seconds() / 3600 * HOUR_H)
+            rects.append(QRectF(GUTTER + d * w + offset, top + 1, like.width(), height - 2))
+        return rects
 
     def layout_chips(self) -> None:
         fm = QFontMetrics(self.font_small)
@@ -428,6 +663,7 @@ class _TimeGrid(_Painted):
             y = (now.hour + now.minute / 60) * HOUR_H
             p.setPen(QPen(RED, 1.6))
             p.drawLine(QPointF(x, y), QPointF(x + w, y))
+        self.draw_drag(p, flags)
         p.end()
 
     def slot_at(self, pos: QPointF) -> tuple[datetime, bool] | None:
@@ -499,6 +735,7 @@ class _DayHeader(_Painted):
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         for chip in self.chips:
             self.draw_chip(p, chip, flags)
+        self.draw_drag(p, flags)
         p.end()
 
     def slot_at(self, pos: QPointF) -> tuple[datetime, bool] | None:
@@ -506,6 +743,15 @@ class _DayHeader(_Painted):
             return None
         d = min(self.grid.days - 1, int((pos.x() - GUTTER) // self.grid.col_w()))
         return datetime.combine(self.grid.start + timedelta(days=d), time(0), PARIS), True
+
+    def drag_to(self, drag: Drag, pos: QPointF) -> None:
+        """Whole days, as many as columns crossed."""
+        days = self.grid.col_at(pos.x()) - self.grid.col_at(drag.origin.x())
+        first = local(drag.occ.start).date() + timedelta(days=days)
+        drag.start, drag.end = first, local(drag.occ.end).date() + timedelta(days=days)
+        drag.label = _day_label(first, drag.end)
+        rect = drag.chip.rect.translated(days * self.grid.col_w(), 0)
+        drag.ghosts = [rect.intersected(QRectF(GUTTER, 0, self.width() - GUTTER, self.height()))]
 
 
 class WeekView(QWidget):

@@ -64,18 +64,6 @@
         <translation>No encryption (local server only)</translation>
     </message>
     <message>
-        <source>facultatif : l&apos;autorité de votre PKI interne (.pem)</source>
-        <translation>optional: your internal PKI&apos;s authority (.pem)</translation>
-    </message>
-    <message>
-        <source>Certificat de l&apos;autorité</source>
-        <translation>Authority certificate</translation>
-    </message>
-    <message>
-        <source>Parcourir…</source>
-        <translation>Browse…</translation>
-    </message>
-    <message>
         <source>Adresse :</source>
         <translation>Address:</translation>
     </message>
@@ -100,28 +88,8 @@
         <translation>Security:</translation>
     </message>
     <message>
-        <source>Autorité :</source>
-        <translation>Authority:</translation>
-    </message>
-    <message>
-        <source>Vérifier et ajouter</source>
-        <translation>Check and add</translation>
-    </message>
-    <message>
-        <source>Annuler</source>
-        <translation>Cancel</translation>
-    </message>
-    <message>
         <source>Parvis vérifie l&apos;identifiant sur les deux serveurs avant d&apos;enregistrer le compte. Le mot de passe est gardé chiffré dans votre profil.</source>
         <translation>Parvis checks the login on both servers before saving the account. The password is kept encrypted in your profile.</translation>
-    </message>
-    <message>
-        <source>Autorité de certification</source>
-        <translation>Certificate authority</translation>
-    </message>
-    <message>
-        <source>Certificats (*.pem *.crt *.cer);;Tous les fichiers (*)</source>
-        <translation>Certificates (*.pem *.crt *.cer);;All files (*)</translation>
     </message>
     <message>
         <source>Indiquez au moins l&apos;adresse, le mot de passe et le serveur de réception.</source>
@@ -130,6 +98,53 @@
     <message>
         <source>Vérification auprès des serveurs…</source>
         <translation>Checking with the servers…</translation>
+    </message>
+</context>
+<context>
+    <name>CalAccountDialog</name>
+    <message>
+        <source>Ajouter un compte d&apos;agenda</source>
+        <translation>Add a calendar account</translation>
+    </message>
+    <message>
+        <source>https://agenda.mairie-exemple.fr/dav/</source>
+        <translation>https://calendar.example-town.fr/dav/</translation>
+    </message>
+    <message>
+        <source>Adresse CalDAV</source>
+        <translation>CalDAV address</translation>
+    </message>
+    <message>
+        <source>Identifiant</source>
+        <translation>User name</translation>
+    </message>
+    <message>
+        <source>Mot de passe</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>Adresse :</source>
+        <translation>Address:</translation>
+    </message>
+    <message>
+        <source>Identifiant :</source>
+        <translation>User name:</translation>
+    </message>
+    <message>
+        <source>Mot de passe :</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>Tout serveur CalDAV convient. Le serveur Parvis de votre collectivité sert vos agendas et ceux de vos services à l&apos;adresse …/dav/, avec votre mot de passe Parvis. Parvis vérifie l&apos;identifiant avant d&apos;enregistrer le compte ; le mot de passe est gardé chiffré dans votre profil.</source>
+        <translation>Any CalDAV server will do. Your authority&apos;s Parvis server serves your calendars and your departments&apos; at …/dav/, with your Parvis password. Parvis checks the login before saving the account; the password is kept encrypted in your profile.</translation>
+    </message>
+    <message>
+        <source>Indiquez l&apos;adresse, l&apos;identifiant et le mot de passe.</source>
+        <translation>Enter the address, the user name and the password.</translation>
+    </message>
+    <message>
+        <source>Vérification auprès du serveur d&apos;agenda…</source>
+        <translation>Checking with the calendar server…</translation>
     </message>
 </context>
 <context>
@@ -263,10 +278,6 @@
         <translation>Calendars</translation>
     </message>
     <message>
-        <source>Aucun agenda pour l&apos;instant. Ajoutez un compte CalDAV, par exemple avec « parvis cal account add », puis synchronisez.</source>
-        <translation>No calendar yet. Add a CalDAV account, for example with “parvis cal account add”, then sync.</translation>
-    </message>
-    <message>
         <source>Semaine du {0} au {1} {2} {3}</source>
         <translation>Week of {2} {0} – {1}, {3}</translation>
     </message>
@@ -313,6 +324,118 @@
     <message>
         <source>Le {0} à {1}</source>
         <translation>On {0} at {1}</translation>
+    </message>
+    <message>
+        <source>« {0} » est une copie en conflit : choisissez d&apos;abord la version à garder (clic droit), puis déplacez-la.</source>
+        <translation>“{0}” is a conflict copy: first choose which version to keep (right-click), then move it.</translation>
+    </message>
+    <message>
+        <source>Aucun agenda pour l&apos;instant : ajoutez le compte d&apos;agenda de votre collectivité (CalDAV).</source>
+        <translation>No calendar yet: add your authority&apos;s calendar account (CalDAV).</translation>
+    </message>
+    <message>
+        <source>Ajouter un agenda…</source>
+        <translation>Add a calendar…</translation>
+    </message>
+    <message>
+        <source>Ajouter un compte d&apos;agenda (CalDAV) : celui du serveur Parvis ou un autre</source>
+        <translation>Add a calendar account (CalDAV): the Parvis server&apos;s or another</translation>
+    </message>
+    <message>
+        <source>Importer un fichier .ics…</source>
+        <translation>Import an .ics file…</translation>
+    </message>
+    <message>
+        <source>Importer les événements d&apos;un fichier iCalendar (.ics)</source>
+        <translation>Import the events of an iCalendar file (.ics)</translation>
+    </message>
+    <message>
+        <source>Exporter en .ics…</source>
+        <translation>Export as .ics…</translation>
+    </message>
+    <message>
+        <source>Enregistrer les événements de vos agendas dans un fichier .ics</source>
+        <translation>Save the events of your calendars to an .ics file</translation>
+    </message>
+    <message>
+        <source>Comparer avec la version du serveur…</source>
+        <translation>Compare with the server&apos;s version…</translation>
+    </message>
+    <message>
+        <source>Garder ma version</source>
+        <translation>Keep my version</translation>
+    </message>
+    <message>
+        <source>Garder celle du serveur</source>
+        <translation>Keep the server&apos;s</translation>
+    </message>
+    <message>
+        <source>Conflit réglé : votre version part au serveur.</source>
+        <translation>Conflict settled: your version is going to the server.</translation>
+    </message>
+    <message>
+        <source>Conflit réglé : la version du serveur est gardée.</source>
+        <translation>Conflict settled: the server&apos;s version is kept.</translation>
+    </message>
+    <message>
+        <source>Compte d&apos;agenda ajouté : ses événements arrivent.</source>
+        <translation>Calendar account added: its events are coming.</translation>
+    </message>
+    <message>
+        <source>Importer des événements</source>
+        <translation>Import events</translation>
+    </message>
+    <message>
+        <source>Agendas iCalendar (*.ics);;Tous les fichiers (*)</source>
+        <translation>iCalendar calendars (*.ics);;All files (*)</translation>
+    </message>
+    <message>
+        <source>Dans quel agenda ?</source>
+        <translation>Into which calendar?</translation>
+    </message>
+    <message>
+        <source>{0} événement(s) importé(s) ; ils partiront à la prochaine synchronisation.</source>
+        <translation>{0} event(s) imported; they will leave at the next sync.</translation>
+    </message>
+    <message>
+        <source>Exporter les agendas</source>
+        <translation>Export the calendars</translation>
+    </message>
+    <message>
+        <source>agendas.ics</source>
+        <translation>calendars.ics</translation>
+    </message>
+    <message>
+        <source>Agendas iCalendar (*.ics)</source>
+        <translation>iCalendar calendars (*.ics)</translation>
+    </message>
+    <message>
+        <source>{0} événement(s) exporté(s) vers {1}.</source>
+        <translation>{0} event(s) exported to {1}.</translation>
+    </message>
+    <message>
+        <source>Déplacer un événement répété</source>
+        <translation>Move a repeating event</translation>
+    </message>
+    <message>
+        <source>« {0} » se répète. Déplacer seulement cette occurrence, ou toute la série ?</source>
+        <translation>“{0}” repeats. Move only this occurrence, or the whole series?</translation>
+    </message>
+    <message>
+        <source>Cette occurrence</source>
+        <translation>This occurrence</translation>
+    </message>
+    <message>
+        <source>Toute la série</source>
+        <translation>The whole series</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>« {0} » est déplacé ; le changement partira à la prochaine synchronisation.</source>
+        <translation>“{0}” is moved; the change will be sent at the next sync.</translation>
     </message>
 </context>
 <context>
@@ -420,6 +543,41 @@
     <message>
         <source>Pièce jointe</source>
         <translation>Attachment</translation>
+    </message>
+</context>
+<context>
+    <name>CheckedAccountDialog</name>
+    <message>
+        <source>facultatif : l&apos;autorité de votre PKI interne (.pem)</source>
+        <translation>optional: your internal PKI's authority (.pem)</translation>
+    </message>
+    <message>
+        <source>Certificat de l&apos;autorité</source>
+        <translation>Authority certificate</translation>
+    </message>
+    <message>
+        <source>Parcourir…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>Vérifier et ajouter</source>
+        <translation>Check and add</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Autorité :</source>
+        <translation>Authority:</translation>
+    </message>
+    <message>
+        <source>Autorité de certification</source>
+        <translation>Certificate authority</translation>
+    </message>
+    <message>
+        <source>Certificats (*.pem *.crt *.cer);;Tous les fichiers (*)</source>
+        <translation>Certificates (*.pem *.crt *.cer);;All files (*)</translation>
     </message>
 </context>
 <context>
@@ -1078,8 +1236,40 @@
         <translation>Delete</translation>
     </message>
     <message>
-        <source>⚠ Cette version est en conflit avec celle du serveur : elle n&apos;est pas envoyée. Gardez l&apos;une ou l&apos;autre avec « parvis cal ».</source>
-        <translation>⚠ This version conflicts with the server&apos;s: it is not sent. Keep one or the other with “parvis cal”.</translation>
+        <source>⚠ Cet événement a été modifié sur le serveur pendant que vous le modifiiez ici. Votre version, ci-dessous, reste sur ce poste tant que vous n&apos;avez pas choisi.</source>
+        <translation>⚠ This event was changed on the server while you were changing it here. Your version, below, stays on this PC until you choose.</translation>
+    </message>
+    <message>
+        <source>Version du serveur : &lt;b&gt;{0}&lt;/b&gt;, {1}</source>
+        <translation>Server&apos;s version: &lt;b&gt;{0}&lt;/b&gt;, {1}</translation>
+    </message>
+    <message>
+        <source>Garder ma version</source>
+        <translation>Keep my version</translation>
+    </message>
+    <message>
+        <source>Votre version remplace celle du serveur (avec vos modifications de ce formulaire)</source>
+        <translation>Your version replaces the server&apos;s (with your changes in this form)</translation>
+    </message>
+    <message>
+        <source>Garder celle du serveur</source>
+        <translation>Keep the server&apos;s</translation>
+    </message>
+    <message>
+        <source>Votre version est supprimée</source>
+        <translation>Your version is deleted</translation>
+    </message>
+    <message>
+        <source>le {0}</source>
+        <translation>on {0}</translation>
+    </message>
+    <message>
+        <source>du {0} au {1}</source>
+        <translation>from {0} to {1}</translation>
+    </message>
+    <message>
+        <source>le {0} de {1} à {2}</source>
+        <translation>on {0} from {1} to {2}</translation>
     </message>
     <message>
         <source>Modification en attente d&apos;envoi au serveur.</source>
@@ -1246,6 +1436,14 @@
     <message>
         <source>Nombre de mots et de caractères</source>
         <translation>Word and character count</translation>
+    </message>
+    <message>
+        <source>Synchronisation</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <source>{0} (et {1} autre(s))</source>
+        <translation>{0} (and {1} more)</translation>
     </message>
     <message>
         <source>{0}, {1} messages non lus</source>

@@ -39,7 +39,7 @@ from storage.errors import ParvisError
 from storage.mail import MailStore
 from storage.mail_outgoing import STATE_LABELS
 
-from .. import policy
+from ..account_dialog import policy_ca_file
 from ..documents.actions import Identity
 from ..files import OpenedFiles
 from ..ops import Changes, Context, Ops
@@ -556,8 +556,7 @@ class MailPage(QWidget):
     # -- accounts -------------------------------------------------------------------------
 
     def add_account(self) -> AccountDialog:
-        ca_file = policy.load().get("CaFile", default="").value or ""
-        dialog = AccountDialog(str(ca_file), self)
+        dialog = AccountDialog(policy_ca_file(), self)
         dialog.check.connect(self.bridge.add_mail_account)
         self.account_dialog = dialog
         dialog.open()
@@ -565,12 +564,8 @@ class MailPage(QWidget):
 
     def _account_checked(self, account_id: int, error: str) -> None:
         dialog = self.account_dialog
-        if dialog is None:
+        if dialog is None or not dialog.answer(error):
             return
-        if error:
-            dialog.failed(error)
-            return
-        dialog.accept()
         self.account_dialog = None
         self.message.emit(self.tr("Compte ajouté : relève du courrier…"))
         self.refresh()

@@ -106,6 +106,13 @@ def test_import_export_round_trip(profile: Profile, radicale: Radicale, cal_user
     profile.run("sync")
     assert summaries(radicale, cal_user, other) == {"a@test": "Commission voirie", "b@test": "Fête de la musique"}
 
+    broken = tmp_path / "abime.ics"
+    broken.write_text(source.read_text(encoding="utf-8").replace("END:VCALENDAR", ""), encoding="utf-8")
+    refused = profile.run("cal", "import", str(broken), "--calendar", "Archives", check=False)
+    assert refused.returncode == 1 and refused.stderr.strip()
+    assert len(json.loads(profile.run("cal", "list", "--from", "2026-06-01", "--to", "2026-06-30",
+                                      "--json").stdout)) == 2  # nothing of it stored
+
     exported = tmp_path / "out.ics"
     assert "2 événement(s) exporté(s)" in profile.run("cal", "export", str(exported), "--calendar", "Archives").stdout
     assert exported.read_text(encoding="utf-8").count("BEGIN:VEVENT") == 2
@@ -122,3 +129,32 @@ def test_import_export_round_trip(profile: Profile, radicale: Radicale, cal_user
     assert [(o["summary"], o["start"], o["all_day"], o["state"]) for o in again] == [
         ("Commission voirie", "2026-06-15T14:00:00+02:00", False, "synced"),
         ("Fête de la musique", "2026-06-21T00:00:00+02:00", True, "synced")]
+
+
+def test_conflict_told_by_sync_and_resolved(profile: Profile, radicale: Radicale, cal_user: CalUser) -> None:
+    url = radicale.make_calendar(cal_user, "Travail")
+    client: Any = radicale.client(cal_user)
+    try:
+        calendar = client.calendar(url=url)
+        calendar.add_event("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//FR\r\nBEGIN:VEVENT\r\nUID:c@test\r\n"
+                           "DTSTAMP:20260101T000000Z\r\nSUMMARY:Conseil d'école\r\n"
+                           "DTSTART;TZID=Europe/Paris:20260615T180000\r\nDTEND;TZID=Europe/Paris:20260615T200000\r\n"
+                           "END:VEVENT\r\nEND:VCALENDAR\r\n")
+        profile.run("cal", "account", "add", radicale.url, "--user", cal_user.name)
+        profile.run("sync")
+        profile.run("cal", "edit", "c@test", "--title", "Conseil d'école (ici)")
+        theirs = calendar.event_by_uid("c@test")
+        theirs.icalendar_component.pop("SUMMARY")
+        theirs.icalendar_component.add("SUMMARY", "Conseil d'école (là-bas)")
+        theirs.save()
+    finally:
+        client.close()
+    told = profile.run("sync")
+    assert "1 conflit(s)" in told.stdout and "les deux versions sont gardées" in told.stderr
+    listed = json.loads(profile.run("cal", "list", "--from", "2026-06-15", "--to", "2026-06-15", "--json").stdout)
+    [copy] = [o for o in listed if o["state"] == "conflict"]
+    assert copy["summary"] == "Conseil d'école (ici)"
+    assert "n'est pas une copie en conflit" in profile.run("cal", "resolve", "c@test", "mine", check=False).stderr
+    assert "remplace celle du serveur" in profile.run("cal", "resolve", copy["uid"], "mine").stdout
+    profile.run("sync")
+    assert summaries(radicale, cal_user, url) == {"c@test": "Conseil d'école (ici)"}

@@ -141,7 +141,9 @@ def test_conflict_copy_can_be_kept_or_dropped(store: CalendarStore) -> None:
     copy = store.event(copy_uid)
     assert (copy.state, copy.conflict_of, copy.summary) == (CONFLICT, event.href, "Réunion (ma version)")
     assert outbox.pending(store.conn) == []  # a conflict copy is never pushed
+    edited = store.edit(copy_uid, location="Salle B")  # still a copy of the same event
+    assert (edited.state, edited.conflict_of) == (CONFLICT, event.href) and outbox.pending(store.conn) == []
     store.keep_conflict(copy_uid, mine=True)
     kept = store.event(uid)
-    assert (kept.summary, kept.state) == ("Réunion (ma version)", PENDING)
+    assert (kept.summary, kept.location, kept.state) == ("Réunion (ma version)", "Salle B", PENDING)
     assert [e.uid for e in store.events()] == [uid]
