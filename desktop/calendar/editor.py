@@ -136,7 +136,7 @@ class EventDialog(QDialog):
         self.minutes = QPushButton(self.tr("Ouvrir le procès-verbal") if d.document
                                    else self.tr("Créer le procès-verbal"))
         self.minutes.setAccessibleName(self.minutes.text())
-        self.minutes.setVisible(d.uid is not None)
+        self.minutes.setVisible(d.uid is not None and d.state != "conflict")  # settle the conflict first
         self.minutes.clicked.connect(self._minutes)
         self.delete = QPushButton(self.tr("Supprimer"))
         self.delete.setVisible(d.uid is not None)

@@ -6,12 +6,14 @@ For the municipality's IT person:
 - Address to give to Thunderbird, DAVx⁵ or iOS: `https://SERVER/dav/` (or just `https://SERVER`:
   `/.well-known/caldav` and `/.well-known/carddav` redirect there). Log in with the Parvis user
   name and password (HTTP Basic; use TLS). Apps may send `Authorization: Bearer <token>` instead.
-- Personal calendars and address books: `/dav/<user>/…`, private to that user.
+- Personal calendars and address books: `/dav/<user>/…`, private to that user. The first time
+  a user comes, `/dav/<user>/agenda/` ("Agenda de <user>") is made, so that every app finds a
+  calendar to write in; one the user later deletes is not brought back.
 - Service calendars: every group (`parvis-server group add NAME`) has a shared calendar at
-  `/dav/groups/<group>/agenda/`, created by itself the first time a member opens
-  `/dav/groups/<group>/`. Members of the group (`parvis-server group add-member`) read and write
-  it, and may create more calendars under `/dav/groups/<group>/`; nobody else sees them. Adding
-  or removing a member takes effect on that member's next request. A user named `groups` has no
+  `/dav/groups/<group>/agenda/` ("Agenda <group>"), created by itself on a member's first
+  request. Members of the group (`parvis-server group add-member`) read and write it, and may
+  create more calendars under `/dav/groups/<group>/`; nobody else sees them. Adding or removing
+  a member takes effect on that member's next request. A user named `groups` has no
   personal calendars (the name is taken by the service calendars).
 - Data: `<data>/dav/` (Radicale's plain files: back it up with the rest of `<data>`). Restore
   it with the server stopped: the server remembers each calendar's CTag between its own writes
@@ -69,7 +71,7 @@ from .errors import UnknownGroup
 from .store.base import Store
 
 GROUPS = "groups"
-GROUP_CALENDAR = "agenda"
+CALENDAR = "agenda"  # the calendar made in a new personal or group home
 LOGIN_CACHE_SECONDS = 300.0
 _LOGIN_CACHE_MAX = 10_000
 _SCOPE_KEY = "parvis.dav"
@@ -244,32 +246,36 @@ class DavApp:
         environ["REMOTE_USER"] = identity.user
         _request.groups = identity.groups
         try:
-            self._ensure_group_calendar(environ.get("PATH_INFO", ""), identity)
+            self._ensure_calendars(identity)
             result: Iterable[bytes] = self._radicale(environ, start_response)
             return result
         finally:
             _request.groups = frozenset()
 
-    def _ensure_group_calendar(self, path: str, identity: DavIdentity) -> None:
-        """Create `/groups/<group>/` with its `agenda` calendar the first time a member opens it.
-        A calendar the members later delete is not brought back."""
-        parts = [p for p in path.split("/") if p]
-        if len(parts) < 2 or parts[0] != GROUPS or parts[1] not in identity.groups:
-            return
-        group = parts[1]
-        if group in self._ensured or not pathutils.is_safe_path_component(group):
-            return
+    def _ensure_calendars(self, identity: DavIdentity) -> None:
+        """On a user's first request, make their home with its `agenda` calendar, and the home
+        and `agenda` of each of their groups, unless they exist: a new account, or a new member
+        of a service, finds calendars at once, in any app (before Radicale would make an empty
+        home). One that is later deleted is not brought back."""
+        homes = [(f"/{GROUPS}/{g}/", f"Agenda {g}") for g in sorted(identity.groups)]
+        if identity.user != GROUPS:
+            homes.insert(0, (f"/{identity.user}/", f"Agenda de {identity.user}"))
+        for home, name in homes:
+            if home not in self._ensured and pathutils.is_safe_path_component(home.strip("/").split("/")[-1]):
+                self._ensure(home, name, identity.user)
+
+    def _ensure(self, home: str, name: str, user: str) -> None:
+        """Create `home` and its `agenda` calendar named `name` unless `home` exists."""
         storage = self._radicale._storage
-        home = f"/{GROUPS}/{group}/"
-        with self._ensure_lock, storage.acquire_lock("w", identity.user):
+        with self._ensure_lock, storage.acquire_lock("w", user):
             if next(iter(storage.discover(home, depth="0")), None) is None:
                 storage.create_collection(home)
-                storage.create_collection(f"{home}{GROUP_CALENDAR}/", props={
+                storage.create_collection(f"{home}{CALENDAR}/", props={
                     "tag": "VCALENDAR",
-                    "D:displayname": f"Agenda {group}",
+                    "D:displayname": name,
                     "C:supported-calendar-component-set": "VEVENT,VTODO",
                 })
-            self._ensured.add(group)
+            self._ensured.add(home)
 
 
 async def _well_known(request: Request) -> Response:

@@ -18,10 +18,12 @@ import pytest
 from caldav.elements import dav as dav_props
 from caldav.lib import error as dav_error
 
+from sync.cal.dav import Dav
 from sync.server.cli import add_user, manage_group
 from sync.server.config import ServerConfig
 from sync.server.dav import permissions
-from tests.e2e.servers import Server, login, start_server
+from tests.e2e.servers import Server, login, run_server_cli, start_server
+from tests.e2e.servers import add_user as add_user_process
 
 PASSWORDS = {"alice": "mot de passe d'alice", "bob": "mot de passe de bob", "carole": "mot de passe de carole"}
 GROUP = "urbanisme"
@@ -73,6 +75,27 @@ def test_personal_calendar_with_the_parvis_password(dav_server: Server) -> None:
         add_event(calendar, "Conseil municipal")
     with client(dav_server, "alice") as again:
         assert summaries(again.calendar(url=calendar.url)) == ["Conseil municipal"]
+
+
+def test_a_new_user_finds_a_calendar_to_write_in_and_a_deleted_one_stays_deleted(dav_server: Server) -> None:
+    add_user_process(dav_server.data, "denise", "mdp-denise-2026")
+    with client(dav_server, "denise", "mdp-denise-2026") as denise:
+        [calendar] = denise.principal().calendars()
+        assert (calendar.get_display_name(), str(calendar.url)) == ("Agenda de denise",
+                                                                      f"{dav_server.url}/dav/denise/agenda/")
+        add_event(calendar, "Permanence")
+        assert summaries(calendar) == ["Permanence"]
+        calendar.delete()
+    with client(dav_server, "denise", "mdp-denise-2026") as again:
+        assert again.principal().calendars() == []
+    # Once in a service, its agenda is found by the Parvis client's discovery at once.
+    run_server_cli(dav_server.data, "group", "add-member", GROUP, "denise")
+
+    async def discover() -> list[str]:
+        async with Dav(f"{dav_server.url}/dav/", "denise", "mdp-denise-2026") as dav:
+            return [c.name for c in await dav.discover()]
+
+    assert asyncio.run(discover()) == [f"Agenda {GROUP}"]
 
 
 def test_a_bearer_token_works_too(dav_server: Server) -> None:
