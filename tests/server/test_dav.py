@@ -285,3 +285,26 @@ def test_sync_collection_from_the_remembered_token(dav_server: Server) -> None:
         # Without a token: the items there, and the deleted one Radicale still remembers.
         assert sync_collection(dav_server, "carole", path, "") == (new_token, dict.fromkeys(hrefs, "200") | {
             str(gone.url).removeprefix(dav_server.url): "404"})
+
+
+def test_carddav_address_book_is_private(dav_server: Server) -> None:
+    """CardDAV too: an address book made and filled with plain HTTP (as DAVx⁵ does), read back by
+    its owner, hidden from another user."""
+    alice = httpx.BasicAuth("alice", PASSWORDS["alice"])
+    book = f"{dav_server.url}/dav/alice/contacts/"
+    made = httpx.request("MKCOL", book, auth=alice, timeout=10.0, content=(
+        '<?xml version="1.0" encoding="UTF-8"?><mkcol xmlns="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav">'
+        "<set><prop><resourcetype><collection/><CR:addressbook/></resourcetype>"
+        "<displayname>Contacts</displayname></prop></set></mkcol>"))
+    assert made.status_code == 201
+    card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:jean-dupont\r\nFN:Jean Dupont\r\nN:Dupont;Jean;;;\r\n"
+            "TEL;TYPE=WORK:+33 1 23 45 67 89\r\nEND:VCARD\r\n")
+    put = httpx.put(f"{book}jean-dupont.vcf", auth=alice, content=card.encode(), timeout=10.0,
+                    headers={"Content-Type": "text/vcard; charset=utf-8"})
+    assert put.status_code == 201
+    got = httpx.get(f"{book}jean-dupont.vcf", auth=alice, timeout=10.0)
+    assert got.status_code == 200 and "FN:Jean Dupont" in got.text
+    bob = httpx.BasicAuth("bob", PASSWORDS["bob"])
+    assert httpx.get(f"{book}jean-dupont.vcf", auth=bob, timeout=10.0).status_code in (403, 404)
+    assert httpx.put(f"{book}intrus.vcf", auth=bob, content=card.encode(), timeout=10.0,
+                     headers={"Content-Type": "text/vcard"}).status_code in (403, 404)
