@@ -444,7 +444,7 @@ def cmd_sync(args: argparse.Namespace) -> None:
     engine = Engine(_open(args).conn)
     report = asyncio.run(engine.sync_once())
     pending = engine.status.pending
-    for note in report.mail_notes + report.cal_notes:
+    for note in report.mail_notes + report.cal_notes + report.files_notes:
         print(f"parvis : {note}", file=sys.stderr)
     if report.errors:
         message = "Synchronisation incomplète : " + " ; ".join(report.errors)
@@ -460,11 +460,19 @@ def cmd_sync(args: argparse.Namespace) -> None:
     if report.cal_received or report.cal_sent or report.cal_conflicts:
         done += (f", {report.cal_received} événement(s) reçu(s), {report.cal_sent} envoyé(s)"
                  + (f", {report.cal_conflicts} conflit(s)" if report.cal_conflicts else ""))
+    if report.files_up or report.files_down or report.files_moved or report.files_deleted or report.files_conflicts:
+        done += (f", {report.files_up} fichier(s) envoyé(s), {report.files_down} reçu(s)"
+                 + (f", {report.files_moved} déplacé(s)" if report.files_moved else "")
+                 + (f", {report.files_deleted} supprimé(s)" if report.files_deleted else "")
+                 + (f", {report.files_conflicts} conflit(s)" if report.files_conflicts else ""))
     _out(args, {"documents": report.documents, "chat_sent": report.chat_sent, "chat_received": report.chat_received,
                 "mail_received": report.mail_received, "mail_bodies": report.mail_bodies,
                 "mail_sent": report.mail_sent, "mail_actions": report.mail_actions, "mail_notes": report.mail_notes,
                 "cal_received": report.cal_received, "cal_sent": report.cal_sent,
                 "cal_conflicts": report.cal_conflicts, "cal_notes": report.cal_notes,
+                "files_up": report.files_up, "files_down": report.files_down, "files_moved": report.files_moved,
+                "files_deleted": report.files_deleted, "files_conflicts": report.files_conflicts,
+                "files_notes": report.files_notes,
                 "pending": pending},
          f"Synchronisé : {done}, rien en attente." if not pending
          else f"Synchronisé : {done} ; encore en attente : {pending}.")
@@ -623,6 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli_cal import register as register_cal  # here: cli_cal uses this module's helpers
 
     register_cal(sub, command)
+    from desktop.cli_files import register as register_files
+
+    register_files(sub, command)
     command(sub, "sync", cmd_sync, "synchronise tout avec le serveur")
     command(sub, "status", cmd_status, "état de la synchronisation")
     command(sub, "search", cmd_search, "recherche dans tout le profil").add_argument("query")

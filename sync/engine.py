@@ -23,6 +23,7 @@ from storage.calendar import CalendarStore
 from storage.db import get_setting, transaction
 from storage.docs import DocStore
 from storage.errors import ParvisError
+from storage.files import FilesStore
 from storage.mail import MailStore
 
 from . import account as accounts
@@ -30,6 +31,7 @@ from .cal import sync_calendars
 from .chat import sync_chat
 from .docs import relax_durability, sync_http, sync_ws
 from .errors import NoAccount, Refused, SyncError, Unreachable
+from .files import Transfers, sync_files
 from .http import Account, check, explain
 from .mail import MailReport, sync_mail
 from .mail.send import send_queued
@@ -76,6 +78,14 @@ class Report:
     cal_notes: list[str] = field(default_factory=list)
     cal_error: ParvisError | None = None
     cal_accounts_failed: int = 0
+    # Shared folders (document bank): files sent, received, moved or deleted on either side,
+    # conflicts kept as copies, and what the user should hear of them.
+    files_up: int = 0
+    files_down: int = 0
+    files_moved: int = 0
+    files_deleted: int = 0
+    files_conflicts: int = 0
+    files_notes: list[str] = field(default_factory=list)
 
 
 class Backoff:
@@ -105,6 +115,8 @@ class Engine:
         self.transport = transport
         self._status = Status(pending=outbox.counts(conn))
         self.listeners: list[Callable[[Status], None]] = []
+        # Bytes done and total of each file transfer, for the UI (it adds its listener).
+        self.transfers = Transfers()
         self._wake = asyncio.Event()
 
     # -- status -------------------------------------------------------------------------
@@ -114,7 +126,10 @@ class Engine:
         return self._status
 
     def _publish(self, **changes: Any) -> None:
-        self._status = replace(self._status, pending=outbox.counts(self.conn), **changes)
+        pending = outbox.counts(self.conn)
+        if files := FilesStore(self.conn).pending_count():
+            pending["files"] = files
+        self._status = replace(self._status, pending=pending, **changes)
         for listener in list(self.listeners):
             listener(self._status)
 
@@ -151,11 +166,11 @@ class Engine:
                 await self._sync_others(report)
         except SyncError as exc:
             self._publish(syncing=False, online=not isinstance(exc, Unreachable), last_error=str(exc),
-                          notes=(*report.mail_notes, *report.cal_notes))
+                          notes=(*report.mail_notes, *report.cal_notes, *report.files_notes))
             raise
         error = "; ".join(report.errors) or None
         self._publish(syncing=False, online=True, last_error=error, last_success=time.time(),
-                      notes=(*report.mail_notes, *report.cal_notes))
+                      notes=(*report.mail_notes, *report.cal_notes, *report.files_notes))
         return report
 
     async def _round(self, account: Account) -> Report:
@@ -170,9 +185,18 @@ class Engine:
                 chat = await sync_chat(client, self.conn)
                 report.chat_sent, report.chat_received = chat.sent, chat.received
                 report.errors += chat.errors
+                await self._sync_files(client, account, report)
             except (httpx.TransportError, OSError) as exc:
                 raise explain(exc, account.server_url) from exc
         return report
+
+    async def _sync_files(self, client: httpx.AsyncClient, account: Account, report: Report) -> None:
+        """The shared folders synced here: local scan, the server's changes, transfers."""
+        files = await sync_files(client, self.conn, account.username, self.transfers)
+        report.files_up, report.files_down, report.files_moved = files.up, files.down, files.moved
+        report.files_deleted, report.files_conflicts = files.deleted, files.conflicts
+        report.files_notes += files.notes
+        report.errors += files.errors
 
     async def _sync_others(self, report: Report) -> None:
         """The modules whose servers are the authority's own (mail, calendars), one after the

@@ -1,0 +1,268 @@
+"""Moving file contents: uploads (one request, or a resumable session in chunks) and downloads
+(into a hidden temp file of the synced folder, resumed with Range). Sync thread.
+
+An upload sends the bytes the scan hashed, or nothing: a small file is read whole and hashed
+again; a large one is read chunk by chunk, each chunk hashed for the server, and the file is
+stat-ed again before the commit; if it moved it is still being written (`Unstable`) and waits
+for the next round. A session's id is kept in the store at once, so that an upload cut by a
+crash, a restart or the network asks the server which chunks it holds and sends the others.
+
+A download goes to `.parvis-tmp-…` beside its target, is checked against its SHA-256, fsynced,
+and left for the caller to rename over the target (once it has checked that the local file is
+still the synced version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from storage.db import get_setting, transaction
+from storage.files import Download, FilesStore, Upload
+
+from ..errors import Refused, SyncError
+from ..http import check
+from .names import local_path, temp_name
+from .progress import DOWN, UP, Transfers
+from .scan import LocalFile, Unstable
+
+MIB = 1024 * 1024
+RESUMABLE_FROM = 8 * MIB  # files from this size go through an upload session
+CHUNK = 8 * MIB
+MIN_CHUNK, MAX_CHUNK = 256 * 1024, 32 * MIB  # the server's bounds
+WRITE = 1024 * 1024
+
+
+class Conflict(Exception):
+    """412: the server's file is not the version we started from. `current` is the live entry
+    at that path now (None: no file there any more)."""
+
+    def __init__(self, current: dict[str, Any] | None) -> None:
+        super().__init__("conflit")
+        self.current = current
+
+
+class Gone(Exception):
+    """The version asked for is no longer on the server (deleted or moved meanwhile)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    resumable_from: int = RESUMABLE_FROM
+    chunk: int = CHUNK
+
+    @classmethod
+    def of(cls, conn: Any) -> Options:
+        """The profile's settings `files.resumable_from` and `files.chunk_bytes` (bytes), for
+        administrators and tests; the defaults otherwise."""
+        def number(key: str, default: int) -> int:
+            try:
+                return int(get_setting(conn, key) or default)
+            except ValueError:
+                return default
+        chunk = min(max(number("files.chunk_bytes", CHUNK), MIN_CHUNK), MAX_CHUNK)
+        return cls(number("files.resumable_from", RESUMABLE_FROM), chunk)
+
+
+def folder_url(folder_id: str) -> str:
+    return f"/api/files/folders/{folder_id}"
+
+
+def etag(sha256: str) -> str:
+    return f'"{sha256}"'
+
+
+def _precondition(base: str | None) -> dict[str, str]:
+    return {"If-None-Match": "*"} if base is None else {"If-Match": etag(base)}
+
+
+def _written(response: httpx.Response) -> dict[str, Any]:
+    """The entry of a successful write; raises Conflict on 412, Refused/SyncError otherwise."""
+    if response.status_code == 412:
+        try:
+            current = response.json().get("current")
+        except ValueError:
+            current = None
+        raise Conflict(current)
+    if response.status_code == 507:
+        raise Refused(f"Refusé par le serveur : {response.json().get('error', 'quota dépassé')}.")
+    result: dict[str, Any] = check(response).json()
+    return result
+
+
+async def upload(client: httpx.AsyncClient, store: FilesStore, folder_id: str, local: LocalFile, base: str | None,
+                 transfers: Transfers, options: Options, session_of: str | None = None) -> dict[str, Any]:
+    """Write `local` on the server at its path, replacing version `base` (a SHA-256), or
+    creating it (None). `session_of`: the path whose upload session holds these bytes already
+    (a conflict copy renamed from it). Returns the new entry. Raises Conflict, Unstable,
+    Refused, SyncError, httpx.TransportError, OSError."""
+    if local.size < options.resumable_from:
+        return await _upload_small(client, folder_id, local, base, transfers, local.path)
+    return await _upload_session(client, store, folder_id, local, base, transfers, options, session_of or local.path)
+
+
+async def _upload_small(client: httpx.AsyncClient, folder_id: str, local: LocalFile, base: str | None,
+                        transfers: Transfers, target: str) -> dict[str, Any]:
+    data = local.disk.read_bytes()
+    st = os.stat(local.disk)
+    if hashlib.sha256(data).hexdigest() != local.sha256 or (st.st_size, st.st_mtime_ns) != (local.size,
+                                                                                            local.mtime_ns):
+        raise Unstable(local.path)
+    t = transfers.start(folder_id, target, UP, len(data))
+    response = await client.put(f"{folder_url(folder_id)}/content", params={"path": target}, content=data,
+                                headers=_precondition(base))
+    entry = _written(response)
+    transfers.finish(t)
+    return entry
+
+
+async def _session(client: httpx.AsyncClient, store: FilesStore, folder_id: str, local: LocalFile,
+                   base: str | None, options: Options, key: str) -> tuple[Upload, set[int]]:
+    """The session for this content: the one kept in the store under `key` if the server still
+    has it (with the chunks it holds), or a new one. Raises Conflict, Refused, SyncError."""
+    url = f"{folder_url(folder_id)}/uploads"
+    kept = store.upload(folder_id, key)
+    if kept is not None and (kept.sha256, kept.size) != (local.sha256, local.size):
+        await client.delete(f"{url}/{kept.upload_id}")  # an older content's: free the server's part file
+        kept = None
+    if kept is not None:
+        response = await client.get(f"{url}/{kept.upload_id}")
+        if response.status_code == 200:
+            return kept, {int(i) for i in response.json()["received"]}
+        if response.status_code != 404:
+            check(response)
+    body = {"path": local.path, "size": local.size, "sha256": local.sha256, "chunk_size": options.chunk,
+            "base_etag": None if base is None else etag(base)}
+    created = _written(await client.post(url, json=body))
+    up = Upload(folder_id, key, local.sha256, local.size, created["id"], int(created["chunk_size"]),
+                int(created["chunks"]), 0)
+    with transaction(store.conn):
+        store.put_upload(up)
+    return up, set()
+
+
+async def _upload_session(client: httpx.AsyncClient, store: FilesStore, folder_id: str, local: LocalFile,
+                          base: str | None, transfers: Transfers, options: Options, key: str) -> dict[str, Any]:
+    target = local.path
+    up, received = await _session(client, store, folder_id, local, base, options, key)
+    url = f"{folder_url(folder_id)}/uploads/{up.upload_id}"
+    for _attempt in range(3):
+        t = transfers.start(folder_id, target, UP, up.size, min(len(received) * up.chunk_size, up.size))
+        with open(local.disk, "rb") as f:
+            for i in range(up.chunks):
+                if i in received:
+                    continue
+                f.seek(i * up.chunk_size)
+                data = f.read(up.chunk_size)
+                response = await client.put(f"{url}/chunks/{i}", content=data,
+                                            headers={"X-Chunk-SHA256": hashlib.sha256(data).hexdigest()})
+                if response.status_code == 400:  # the file changed under us: a chunk of the wrong size
+                    raise Unstable(local.path)
+                check(response)
+                received.add(i)
+                with transaction(store.conn):
+                    store.upload_progress(folder_id, key, len(received))
+                t = transfers.advance(t, min(len(received) * up.chunk_size, up.size))
+        st = os.stat(local.disk)
+        if (st.st_size, st.st_mtime_ns) != (local.size, local.mtime_ns):
+            raise Unstable(local.path)
+        # Stated at each commit: a session reused for a conflict copy commits elsewhere, as new.
+        body = {"path": target, "base_etag": None if base is None else etag(base)}
+        response = await client.post(f"{url}/commit", json=body)
+        if response.status_code == 409 and "missing" in response.json():
+            received -= {int(i) for i in response.json()["missing"]}
+            continue
+        if response.status_code in (400, 404):  # the whole file did not match, or the session is gone
+            with transaction(store.conn):
+                store.drop_upload(folder_id, key)
+            raise Unstable(local.path)
+        entry = _written(response)
+        with transaction(store.conn):
+            store.drop_upload(folder_id, key)
+        transfers.finish(t)
+        return entry
+    raise SyncError(f"Envoi de « {local.path} » incomplet après plusieurs essais : il reprendra au prochain tour.")
+
+
+async def delete_session(client: httpx.AsyncClient, store: FilesStore, folder_id: str, path: str) -> None:
+    """Drop the upload session kept for `path`, here and on the server (best effort there)."""
+    kept = store.upload(folder_id, path)
+    if kept is None:
+        return
+    await client.delete(f"{folder_url(folder_id)}/uploads/{kept.upload_id}")
+    with transaction(store.conn):
+        store.drop_upload(folder_id, path)
+
+
+async def download(client: httpx.AsyncClient, store: FilesStore, folder_id: str, root: Path, entry: dict[str, Any],
+                   transfers: Transfers) -> Path:
+    """Fetch version `entry` into a hidden temp file beside its target (resuming one a previous
+    attempt left), check its SHA-256, fsync it and return it: the caller renames it over the
+    target. Raises Gone, SyncError, httpx.TransportError, OSError (local disk)."""
+    file_id, sha, size = entry["file_id"], entry["sha256"], int(entry["size"])
+    target = local_path(root, entry["path"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    kept = store.download(folder_id, file_id)
+    temp: Path | None = None
+    if kept is not None:
+        old = local_path(root, kept.temp)
+        if kept.sha256 == sha and old.parent == target.parent and old.exists():
+            temp = old
+        else:
+            old.unlink(missing_ok=True)
+    if temp is None:
+        temp = target.parent / temp_name()
+        rel = "/".join(temp.relative_to(root).parts)
+        with transaction(store.conn):
+            store.put_download(Download(folder_id, file_id, sha, rel))
+        temp.touch()
+    await _fetch(client, folder_id, entry, temp, transfers)
+    digest = hashlib.sha256()
+    with open(temp, "rb") as f:
+        while block := f.read(WRITE):
+            digest.update(block)
+    if digest.hexdigest() != sha or temp.stat().st_size != size:
+        temp.unlink(missing_ok=True)
+        with transaction(store.conn):
+            store.drop_download(folder_id, file_id)
+        raise SyncError(f"« {entry['path']} » est arrivé abîmé (empreinte différente) : il sera téléchargé à nouveau.")
+    modified = float(entry.get("modified_at") or 0)
+    if modified > 0:
+        os.utime(temp, (modified, modified))
+    return temp
+
+
+async def _fetch(client: httpx.AsyncClient, folder_id: str, entry: dict[str, Any], temp: Path,
+                 transfers: Transfers) -> None:
+    have = temp.stat().st_size
+    size = int(entry["size"])
+    headers = {}
+    if 0 < have < size:
+        headers = {"Range": f"bytes={have}-", "If-Range": etag(entry["sha256"])}
+    elif have >= size:
+        have = 0
+        headers = {}
+    url = f"{folder_url(folder_id)}/files/{entry['file_id']}/content"
+    async with client.stream("GET", url, params={"version": str(entry["version"])}, headers=headers) as response:
+        if response.status_code == 404:
+            raise Gone(entry["path"])
+        if response.status_code not in (200, 206):
+            await response.aread()
+            check(response)
+        mode = "ab" if response.status_code == 206 else "wb"
+        done = have if mode == "ab" else 0
+        t = transfers.start(folder_id, entry["path"], DOWN, size, done)
+        with open(temp, mode) as f:
+            async for block in response.aiter_bytes(WRITE):
+                f.write(block)
+                done += len(block)
+                t = transfers.advance(t, done)
+            f.flush()
+            os.fsync(f.fileno())
+        transfers.finish(t)
+
