@@ -31,6 +31,8 @@ from .cli import _members, _open, _out
 
 T = TypeVar("T")
 _STATES = {"synced": "synchronisé", "pending": "en attente", "conflict": "en conflit", "error": "erreur"}
+_COUNTED = {"synced": "synchronisé(s)", "pending": "en attente", "conflict": "en conflit", "error": "en erreur"}
+ROLE_NAMES = {"owner": "propriétaire", "editor": "modification", "reader": "lecture seule"}
 
 
 def _online(conn: Any, step: Callable[[httpx.AsyncClient, str], Awaitable[T]]) -> T:
@@ -51,7 +53,8 @@ def _online(conn: Any, step: Callable[[httpx.AsyncClient, str], Awaitable[T]]) -
 def _folder_line(f: Folder) -> str:
     where = f"  → {f.local_path}" if f.local_path else "  (non synchronisé ici)"
     error = f"  [erreur : {f.error}]" if f.error else ""
-    return f"{f.id}  {f.name}  ({f.role}, {human_size(f.used_bytes)} / {human_size(f.quota_bytes)}){where}{error}"
+    space = f"{human_size(f.used_bytes)} / {human_size(f.quota_bytes)}"
+    return f"{f.id}  {f.name}  ({ROLE_NAMES.get(f.role, f.role)}, {space}){where}{error}"
 
 
 def cmd_folders(args: argparse.Namespace) -> None:
@@ -97,7 +100,7 @@ def cmd_share(args: argparse.Namespace) -> None:
     conn = _open(args).conn
     folder = _resolve(conn, args.folder)
     listed = _online(conn, lambda client, _: files.share_folder(client, folder.id, args.user, args.role))
-    _out(args, listed, f"« {folder.name} » partagé avec {args.user} ({args.role}).")
+    _out(args, listed, f"« {folder.name} » partagé avec {args.user} ({ROLE_NAMES[args.role]}).")
 
 
 def cmd_status(args: argparse.Namespace) -> None:
@@ -117,7 +120,7 @@ def cmd_status(args: argparse.Namespace) -> None:
             counts[s.state] = counts.get(s.state, 0) + 1
             if s.state != "synced":
                 lines.append(f"  {_STATES[s.state]} : {s.path}" + (f" — {s.message}" if s.message else ""))
-        lines.append("  " + (", ".join(f"{n} {_STATES[k]}" for k, n in sorted(counts.items())) or "vide"))
+        lines.append("  " + (", ".join(f"{n} {_COUNTED[k]}" for k, n in sorted(counts.items())) or "vide"))
     _out(args, data, "\n".join(lines) or "Aucun dossier synchronisé : voyez « parvis files sync-folder ».")
 
 
