@@ -123,9 +123,12 @@ async def read_capped(request: Request, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json_object(request: Request, cap: int) -> dict[str, Any]:
-    """Return the JSON object body. Raises ApiError 400 (not a JSON object) or 413."""
+async def read_json_object(request: Request, cap: int, empty_ok: bool = False) -> dict[str, Any]:
+    """Return the JSON object body ({} for an empty one when `empty_ok`). Raises ApiError 400
+    (not a JSON object) or 413."""
     raw = await read_capped(request, cap)
+    if empty_ok and not raw.strip():
+        return {}
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError) as exc:

@@ -128,7 +128,6 @@ Every handler runs on the loop thread and checks rights first.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 import uuid
@@ -143,7 +142,7 @@ from starlette.routing import Route
 from sync.protocol.file_paths import PathRefused, check_path
 
 from .config import check_group_name, check_username
-from .deps import ROLE_LABELS, ApiError, Services, authenticated, read_capped, read_json_object
+from .deps import ROLE_LABELS, ApiError, Services, authenticated, read_json_object
 from .errors import (
     FilePreconditionFailed,
     InvalidName,
@@ -337,20 +336,6 @@ def _user(value: object) -> str:
         return check_username(value if isinstance(value, str) else "")
     except InvalidName as exc:
         raise ApiError(400, str(exc)) from exc
-
-
-async def optional_json(request: Request, cap: int) -> dict[str, Any]:
-    """Return the JSON object body, or {} for an empty body. Raises ApiError 400, 413."""
-    raw = await read_capped(request, cap)
-    if not raw.strip():
-        return {}
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise ApiError(400, "corps de requête invalide : un objet JSON est attendu") from exc
-    if not isinstance(value, dict):
-        raise ApiError(400, "corps de requête invalide : un objet JSON est attendu")
-    return value
 
 
 def members_json(members: list[FolderMember]) -> list[dict[str, Any]]:

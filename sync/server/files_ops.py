@@ -19,7 +19,6 @@ from .files import (
     entry_json,
     etag,
     id_param,
-    optional_json,
     precondition,
     require_folder,
     store_errors,
@@ -89,7 +88,7 @@ async def restore(request: Request) -> Response:
     """POST /api/files/folders/{folder_id}/files/{file_id}/restore {"path"?}: editors; entry."""
     svc, _, folder_id, _ = await require_folder(request, Role.EDITOR)
     file_id = id_param(request, "file_id", "fichier")
-    body = await optional_json(request, svc.config.max_json_body_bytes)
+    body = await read_json_object(request, svc.config.max_json_body_bytes, empty_ok=True)
     path = checked_path(body["path"]) if body.get("path") is not None else None
     with store_errors(folder_id):
         entry = await svc.store.restore_file(folder_id, file_id, path)

@@ -39,7 +39,6 @@ from .files import (
     checked_path,
     etag_value,
     id_param,
-    optional_json,
     require_folder,
     store_errors,
 )
@@ -294,7 +293,7 @@ async def commit_upload(request: Request) -> Response:
     """POST /api/files/folders/{folder_id}/uploads/{upload_id}/commit {"path"?, "base_etag"?}:
     201/200 entry; 409 with "missing", 400, 412, 409, 507."""
     svc, user, folder_id, upload = await _session(request)
-    body = await optional_json(request, svc.config.max_json_body_bytes)
+    body = await read_json_object(request, svc.config.max_json_body_bytes, empty_ok=True)
     path = checked_path(body["path"]) if body.get("path") is not None else upload.path
     base = _base(body["base_etag"]) if "base_etag" in body else upload.base_etag
     parts = _parts(request)
