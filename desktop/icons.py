@@ -137,6 +137,19 @@ def _calendar(p: QPainter) -> None:
             p.drawPoint(QPointF(x, y))
 
 
+def _folder(p: QPainter) -> None:
+    path = QPainterPath()
+    path.moveTo(2.5, 5)
+    path.lineTo(7.5, 5)
+    path.lineTo(9.5, 7)
+    path.lineTo(17.5, 7)
+    path.lineTo(17.5, 16)
+    path.lineTo(2.5, 16)
+    path.closeSubpath()
+    p.drawPath(path)
+    p.drawLine(QPointF(2.5, 9.5), QPointF(17.5, 9.5))
+
+
 def _close(p: QPainter) -> None:
     p.drawLine(QPointF(6, 6), QPointF(14, 14))
     p.drawLine(QPointF(14, 6), QPointF(6, 14))
@@ -161,6 +174,7 @@ _DRAWINGS: dict[str, Draw] = {
     "chat": _bubbles,
     "mail": _envelope,
     "calendar": _calendar,
+    "folder": _folder,
     "close": _close,
 }
 

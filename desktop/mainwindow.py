@@ -24,6 +24,7 @@ from storage.mail import MailStore
 from sync.engine import Status
 
 from . import i18n
+from .bank import BankPage
 from .calendar.page import CalendarPage
 from .chat.page import ChatPage
 from .documents import actions
@@ -76,6 +77,9 @@ class MainWindow(QMainWindow):
         self.calendar.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.calendar.openDocument.connect(self._open_document)
         self.calendar.notify.connect(self.notify)
+        self.bank = BankPage(ops, bridge, identity)
+        self._add_module(self.tr("Fichiers"), "folder", self.bank)
+        self.bank.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(icon("chat", QColor("#000091")), self)
@@ -259,6 +263,7 @@ class MainWindow(QMainWindow):
                 (self.tr("Discussions : envoyer, aller à la ligne"), "Return, Shift+Return"),
                 (self.tr("Discussions : modifier son dernier message"), "Up"),
                 (self.tr("Discussions : joindre un fichier"), "Ctrl+Shift+J"),
+                (self.tr("Fichiers : ouvrir le fichier choisi"), "Ctrl+O"),
                 (self.tr("Partager"), "Ctrl+Shift+P"), (self.tr("Fermer le document"), "Ctrl+W"),
                 (self.tr("Gras, italique, souligné"), "Ctrl+B, Ctrl+I, Ctrl+U"),
                 (self.tr("Titres 1 à 3, paragraphe"), "Ctrl+1, Ctrl+2, Ctrl+3, Ctrl+0"),

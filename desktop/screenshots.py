@@ -29,9 +29,12 @@ from storage.calendar import write as cal_write
 from storage.chat import ChatStore
 from storage.db import set_secret, transaction
 from storage.docs import DocStore
+from storage.files import Entry, FilesStore
 from storage.mail import MailStore
 from storage.mail_sync import Fetched, save_folders, store_fetched
 from storage.vault import Vault
+from sync import files
+from sync.files import Transfer, Version
 
 from .app import application, start_window
 from .chat.page import NewRoomDialog
@@ -207,6 +210,72 @@ def shoot(out: Path) -> None:
     save(cal_account, out, "17-compte-agenda")
     cal_account.close()
     agenda.close()
+
+    bank = window_on(tmp / "bank", server="http://127.0.0.1:9", fill=lambda conn: _fill_bank(conn, tmp / "PC"))
+    bank.rail.setCurrentRow(4)
+    files_page = bank.bank
+    wait_until(lambda: files_page.folder_list.count() == 4 and files_page.model.rowCount() >= 6)
+    folder_id = "a" * 32
+    files_page.select_folder(folder_id)
+    wait_until(lambda: files_page.file_state("NUL.txt") is not None)
+    engine = bank.bridge._engine
+    assert engine is not None
+    engine.transfers.advance(Transfer(folder_id, "Plans/PLU – plan de zonage.pdf", "up", 48 * 1024 ** 2, 0,
+                                      time.monotonic() - 4.7), 15 * 1024 ** 2)
+    wait_until(lambda: files_page.transfers.isVisible())
+    files_page.select_file("Délibération 2026-014 – PLU.odt")
+    save(bank, out, "18-fichiers")
+    versions = files_page.show_versions()
+    assert versions is not None
+    wait_until(lambda: versions.error.isVisible())  # no server here: the versions are the ones below
+    now = time.time()
+    versions.listed(folder_id, versions.path, [
+        Version(4, "d", 48_213, "s.benali", now - 3600), Version(3, "c", 47_980, "mdupre", now - 86400 * 2),
+        Version(2, "b", 41_502, "s.benali", now - 86400 * 6), Version(1, "a", 38_114, "m.lefevre", now - 86400 * 9)],
+        "")
+    older = versions.list.topLevelItem(2)
+    assert older is not None
+    versions.list.setCurrentItem(older)
+    save(versions, out, "19-fichiers-versions")
+    versions.close()
+    bank.close()
+
+
+def _fill_bank(conn: Any, pc: Path) -> None:
+    """The folders of a mairie's document bank as syncs would have left them: one up to date but
+    for a file in progress, a conflict copy and a name Windows refuses; one whose disk is
+    unplugged; one synced and up to date; one not synced on this PC."""
+    store = FilesStore(conn)
+    store.save_listing([
+        {"id": "a" * 32, "name": "Urbanisme", "role": "owner", "group": "urbanisme"},
+        {"id": "b" * 32, "name": "Conseil municipal", "role": "editor"},
+        {"id": "c" * 32, "name": "Photos du terrain", "role": "editor"},
+        {"id": "d" * 32, "name": "État civil", "role": "reader", "group": "etat-civil"}])
+    for folder_id, name in (("a" * 32, "Urbanisme"), ("b" * 32, "Conseil municipal"), ("c" * 32, "Photos")):
+        files.choose_folder(conn, folder_id, pc / name)
+    synced = {"a" * 32: ["Délibération 2026-014 – PLU.odt", "Plans/Cadastre section AB.pdf",
+                         "Arrêté de voirie – rue des Tilleuls.odt",
+                         "Arrêté de voirie – rue des Tilleuls (conflit de Sophie Benali, 2026-03-10 14h05).odt",
+                         "Permis de construire/PC 033 012 26 00004.pdf"],
+              "b" * 32: ["Procès-verbal du 12 mars 2026.odt", "Ordre du jour – 9 avril.odt"]}
+    for folder_id, paths in synced.items():
+        root = Path(store.folder(folder_id).local_path or "")
+        with transaction(conn):
+            for n, rel in enumerate(paths):
+                target = root / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(b"x" * (24_000 + 9_000 * n))
+                st = target.stat()
+                store.put_entry(Entry(folder_id, rel, f"{n:032x}", 1 + n % 3, "0" * 64, st.st_size, st.st_mtime_ns))
+            store.synced_now(folder_id)
+    urbanisme = Path(store.folder("a" * 32).local_path or "")
+    (urbanisme / "Plans").mkdir(exist_ok=True)
+    (urbanisme / "Plans/PLU – plan de zonage.pdf").write_bytes(b"p" * 48_000)
+    (urbanisme / "NUL.txt").write_bytes(b"brouillon")
+    photos = pc / "Photos"
+    for child in photos.iterdir():
+        child.unlink()
+    photos.rmdir()  # the USB disk it lives on is unplugged: the page's scan says so
 
 
 def _nth(weekday: int, n: int) -> date:

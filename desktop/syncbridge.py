@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from PySide6.QtCore import QObject, Signal
@@ -16,20 +17,26 @@ from PySide6.QtCore import QObject, Signal
 from storage.chat import ChatStore
 from storage.docs import DocStore
 from storage.errors import ParvisError
+from storage.files import FilesStore
 from storage.mail import MailStore
 from storage.vault import Vault
 from sync import account as accounts
+from sync import files
 from sync.cal.account import add_account
 from sync.chat import fetch_attachment
 from sync.chat_live import ChatLive
 from sync.docs import LiveDoc
 from sync.engine import Backoff, Engine, Status
+from sync.files import Transfer
+from sync.files.watch import FolderWatcher
+from sync.http import explain
 from sync.mail.detect import save, verify
 from sync.mail.idle import wait_for_new_mail
 from sync.mail.sync import fetch_body
 
 MAX_REMOTE_IMAGES = 50
 MAX_REMOTE_IMAGE_BYTES = 5 * 1024 * 1024
+T = TypeVar("T")
 
 
 class _Live:
@@ -60,6 +67,12 @@ class SyncBridge(QObject):
     remoteFetched = Signal(int, object)  # message id, {url: bytes} of the remote images allowed
     mailAccountChecked = Signal(int, str)  # the new account's id (0 when refused), "" or why not
     calAccountChecked = Signal(int, str)  # the same for a CalDAV account
+    # Document bank: each answers one request, with "" or why it failed (the server unreachable…).
+    foldersRefreshed = Signal(str)  # the shared folder list was fetched and stored
+    folderCreated = Signal(str, str)  # the new folder's id ("" when refused)
+    membersListed = Signal(str, object, str)  # folder id, [{"username", "role", "via_group"}] or None
+    versionsListed = Signal(str, str, object, str)  # folder id, path, [sync.files.Version] or None
+    versionRestored = Signal(str, str, int, str)  # folder id, path, version
 
     def __init__(self, vault: Vault, transport: httpx.AsyncBaseTransport | None = None,
                  idle_poll: float = 60.0, reconnect_cap: float = 30.0, parent: QObject | None = None) -> None:
@@ -74,6 +87,8 @@ class SyncBridge(QObject):
         self._store: DocStore | None = None
         self._live: dict[str, _Live] = {}
         self._chat: ChatLive | None = None
+        self._watcher: FolderWatcher | None = None
+        self._watched: dict[str, Path] = {}
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._main, name="parvis-sync", daemon=True)
 
@@ -143,6 +158,61 @@ class SyncBridge(QObject):
         add_account` arguments); `calAccountChecked` answers."""
         self._post(lambda: asyncio.ensure_future(self._add_cal_account(dict(fields))))
 
+    @property
+    def profile(self) -> Path:
+        """The profile folder (a synced folder may not be inside it)."""
+        return Path(self._vault.folder)
+
+    def transfers(self) -> list[Transfer]:
+        """The file transfers of the current round (`sync.files.Transfers.snapshot`). Any thread."""
+        return self._engine.transfers.snapshot() if self._engine is not None else []
+
+    def watch_folders(self) -> None:
+        """The synced folders changed (chosen, stopped): watch them as they are now, and sync."""
+        self._post(self._rewatch_and_wake)
+
+    def refresh_folders(self) -> None:
+        """Fetch the shared folders this user sees; `foldersRefreshed` answers."""
+        self._files_call(lambda conn, client, _: files.refresh_folders(client, conn),
+                         lambda _, error: self.foldersRefreshed.emit(error))
+
+    def create_folder(self, name: str, members: list[str], group: str | None) -> None:
+        """Create a shared folder on the server; `folderCreated` answers."""
+        self._files_call(lambda conn, client, _: files.create_folder(client, conn, name, members, group),
+                         lambda folder, error: self.folderCreated.emit(folder.id if folder else "", error))
+
+    def list_members(self, folder_id: str) -> None:
+        """Fetch a folder's members; `membersListed` answers."""
+        self._files_call(lambda _, client, __: files.members(client, folder_id),
+                         lambda found, error: self.membersListed.emit(folder_id, found, error))
+
+    def share_folder(self, folder_id: str, user: str, role: str) -> None:
+        """Give `user` the role `role` in a folder (owners only); `membersListed` answers."""
+        self._files_call(lambda _, client, __: files.share_folder(client, folder_id, user, role),
+                         lambda found, error: self.membersListed.emit(folder_id, found, error))
+
+    def list_versions(self, folder_id: str, path: str) -> None:
+        """Fetch the versions the server keeps of a synced file; `versionsListed` answers."""
+        self._files_call(lambda conn, client, _: files.versions(client, conn, FilesStore(conn).folder(folder_id),
+                                                                path),
+                         lambda found, error: self.versionsListed.emit(folder_id, path, found, error))
+
+    def restore_version(self, folder_id: str, path: str, version: int) -> None:
+        """Make `version` the file's newest version, then sync the folder; `versionRestored`
+        answers."""
+
+        async def step(conn: Any, client: httpx.AsyncClient, user: str) -> Any:
+            assert self._engine is not None
+            async with self._engine.files_lock:  # never beside a round's sync of the same folder
+                return await files.restore(client, conn, FilesStore(conn).folder(folder_id), path, version, user,
+                                           self._engine.transfers)
+
+        self._files_call(step, lambda _, error: self.versionRestored.emit(folder_id, path, version, error))
+
+    def _files_call(self, step: Callable[[Any, httpx.AsyncClient, str], Awaitable[T]],
+                    answer: Callable[[T | None, str], None]) -> None:
+        self._post(lambda: asyncio.ensure_future(self._online(step, answer)))
+
     def _post(self, fn: Callable[[], object]) -> None:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(fn)
@@ -164,6 +234,17 @@ class SyncBridge(QObject):
                               self._engine.wake)
         chat_task = asyncio.ensure_future(self._keep_chat_live(self._chat))
         mail_task = asyncio.ensure_future(self._watch_mail())
+        engine, loop = self._engine, self._loop
+        # A saved file in a synced folder: a round once it has settled (the watcher's thread
+        # hands it to this loop).
+
+        def ready(_: str) -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(engine.wake)
+
+        watcher = self._watcher = FolderWatcher(ready)
+        watcher.start()
+        self._rewatch()
         try:
             # Retry at least every minute while offline: a desktop should notice the network's
             # return soon, even with no document open to reconnect.
@@ -175,12 +256,60 @@ class SyncBridge(QObject):
                 self._close(doc_id)
             tasks = [chat_task, mail_task] + [live.task for live in self._live.values() if live.task]
             await asyncio.gather(*tasks, return_exceptions=True)
+            watcher.stop()
             conn.close()
 
     def _on_status(self, status: Status) -> None:
         self.status.emit(status)
         if not status.syncing:
+            self._rewatch()  # a folder unplugged then plugged back in, or chosen from the CLI
             self.roundDone.emit()
+
+    def _rewatch(self) -> None:
+        """Watch every synced folder that is there, at its current place; forget the others."""
+        if self._watcher is None or self._store is None:
+            return
+        wanted = {f.id: Path(f.local_path) for f in FilesStore(self._store.conn).synced_folders()
+                  if f.local_path is not None and Path(f.local_path).is_dir()}
+        for folder_id in set(self._watched) - set(wanted):
+            self._watcher.unwatch(folder_id)
+            del self._watched[folder_id]
+        for folder_id, root in wanted.items():
+            if self._watched.get(folder_id) == root:
+                continue
+            try:
+                self._watcher.watch(folder_id, root)
+                self._watched[folder_id] = root
+            except OSError:
+                pass  # gone meanwhile: the round says so, and the next one tries again
+
+    def _rewatch_and_wake(self) -> None:
+        self._rewatch()
+        if self._engine is not None:
+            self._engine.wake()
+
+    async def _online(self, step: Callable[[Any, httpx.AsyncClient, str], Awaitable[T]],
+                      answer: Callable[[T | None, str], None]) -> None:
+        """Run `step(conn, client, username)` against the profile's server and `answer(result,
+        "")`, or `answer(None, why)`: no account, the server unreachable, a refusal."""
+        assert self._store is not None
+        conn = self._store.conn
+        try:
+            account = accounts.required(conn)
+            async with accounts.client(conn, account, self._transport) as client:
+                try:
+                    result = await step(conn, client, account.username)
+                except (httpx.TransportError, OSError) as exc:
+                    raise explain(exc, account.server_url) from exc
+        except asyncio.CancelledError:
+            raise
+        except ParvisError as exc:
+            answer(None, str(exc))
+            return
+        except Exception as exc:  # a bug: say it rather than leave the dialog waiting
+            answer(None, f"Erreur interne : {exc!r}")
+            return
+        answer(result, "")
 
     def _open(self, doc_id: str, state_vector: bytes) -> None:
         if doc_id in self._live:

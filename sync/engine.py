@@ -117,6 +117,9 @@ class Engine:
         self.listeners: list[Callable[[Status], None]] = []
         # Bytes done and total of each file transfer, for the UI (it adds its listener).
         self.transfers = Transfers()
+        # One sync of the shared folders at a time on this connection: a round's, or one the UI
+        # asks for (a restored version to bring down) while the loop is between two steps.
+        self.files_lock = asyncio.Lock()
         self._wake = asyncio.Event()
 
     # -- status -------------------------------------------------------------------------
@@ -192,7 +195,8 @@ class Engine:
 
     async def _sync_files(self, client: httpx.AsyncClient, account: Account, report: Report) -> None:
         """The shared folders synced here: local scan, the server's changes, transfers."""
-        files = await sync_files(client, self.conn, account.username, self.transfers)
+        async with self.files_lock:
+            files = await sync_files(client, self.conn, account.username, self.transfers)
         report.files_up, report.files_down, report.files_moved = files.up, files.down, files.moved
         report.files_deleted, report.files_conflicts = files.deleted, files.conflicts
         report.files_notes += files.notes

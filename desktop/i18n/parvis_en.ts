@@ -101,6 +101,197 @@
     </message>
 </context>
 <context>
+    <name>BankPage</name>
+    <message>
+        <source>Nouveau dossier partagé…</source>
+        <translation>New shared folder…</translation>
+    </message>
+    <message>
+        <source>Créer un dossier partagé sur le serveur, pour un service ou des personnes</source>
+        <translation>Create a shared folder on the server, for a department or for people</translation>
+    </message>
+    <message>
+        <source>Dossiers partagés</source>
+        <translation>Shared folders</translation>
+    </message>
+    <message>
+        <source>Synchroniser dans un dossier…</source>
+        <translation>Sync into a folder…</translation>
+    </message>
+    <message>
+        <source>Choisir le dossier de ce poste où ce dossier partagé se synchronise</source>
+        <translation>Choose the folder on this PC where this shared folder syncs</translation>
+    </message>
+    <message>
+        <source>Ouvrir le dossier</source>
+        <translation>Open the folder</translation>
+    </message>
+    <message>
+        <source>Ouvrir le dossier synchronisé dans l&apos;explorateur de fichiers</source>
+        <translation>Open the synced folder in the file manager</translation>
+    </message>
+    <message>
+        <source>Partager…</source>
+        <translation>Share…</translation>
+    </message>
+    <message>
+        <source>Voir les membres du dossier et en ajouter (propriétaires)</source>
+        <translation>See the folder&apos;s members and add some (owners)</translation>
+    </message>
+    <message>
+        <source>Arrêter la synchronisation</source>
+        <translation>Stop syncing</translation>
+    </message>
+    <message>
+        <source>Ne plus synchroniser ce dossier sur ce poste : ses fichiers restent où ils sont</source>
+        <translation>Stop syncing this folder on this PC: its files stay where they are</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Fichiers&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Files&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Filtrer les fichiers…</source>
+        <translation>Filter files…</translation>
+    </message>
+    <message>
+        <source>Filtrer les fichiers par nom</source>
+        <translation>Filter files by name</translation>
+    </message>
+    <message>
+        <source>Ouvrir</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Ouvrir le fichier avec son application (Ctrl+O)</source>
+        <translation>Open the file with its application (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Versions…</source>
+        <translation>Versions…</translation>
+    </message>
+    <message>
+        <source>Les versions gardées sur le serveur, et en restaurer une</source>
+        <translation>The versions kept on the server, and restore one</translation>
+    </message>
+    <message>
+        <source>Nom</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>État</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Taille</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>Modifié le</source>
+        <translation>Modified</translation>
+    </message>
+    <message>
+        <source>Fichiers du dossier</source>
+        <translation>Files of the folder</translation>
+    </message>
+    <message>
+        <source>Les fichiers du dossier synchronisé sont des fichiers ordinaires : toute personne qui accède au disque de ce poste peut les lire, contrairement au reste de Parvis, chiffré dans votre profil. Activez le chiffrement du disque (BitLocker sous Windows).</source>
+        <translation>The files in the synced folder are ordinary files: anyone with access to this PC&apos;s disk can read them, unlike the rest of Parvis, which is encrypted in your profile. Turn on disk encryption (BitLocker on Windows).</translation>
+    </message>
+    <message>
+        <source>Hors ligne : liste des dossiers enregistrée sur ce poste.</source>
+        <translation>Offline: folder list as saved on this PC.</translation>
+    </message>
+    <message>
+        <source>Non synchronisé sur ce poste</source>
+        <translation>Not synced on this PC</translation>
+    </message>
+    <message>
+        <source>Non synchronisé</source>
+        <translation>Not synced</translation>
+    </message>
+    <message>
+        <source>En attente de synchronisation</source>
+        <translation>Waiting to sync</translation>
+    </message>
+    <message>
+        <source>{0} conflit(s)</source>
+        <translation>{0} conflict(s)</translation>
+    </message>
+    <message>
+        <source>{0} erreur(s)</source>
+        <translation>{0} error(s)</translation>
+    </message>
+    <message>
+        <source>{0} en attente</source>
+        <translation>{0} pending</translation>
+    </message>
+    <message>
+        <source>À jour</source>
+        <translation>Up to date</translation>
+    </message>
+    <message>
+        <source>« Synchroniser dans un dossier… »</source>
+        <translation>“Sync into a folder…”</translation>
+    </message>
+    <message>
+        <source>Aucun dossier partagé</source>
+        <translation>No shared folder</translation>
+    </message>
+    <message>
+        <source>Aucun dossier partagé pour l&apos;instant. Créez-en un pour votre service avec « Nouveau dossier partagé… », ou demandez à un collègue de vous en partager un.</source>
+        <translation>No shared folder yet. Create one for your department with “New shared folder…”, or ask a colleague to share one with you.</translation>
+    </message>
+    <message>
+        <source>Ce dossier n&apos;est pas encore sur ce poste. Choisissez « Synchroniser dans un dossier… » : ses fichiers y arriveront, et ce que vous y enregistrez partira vers le serveur.</source>
+        <translation>This folder is not on this PC yet. Choose “Sync into a folder…”: its files will arrive there, and what you save there will go to the server.</translation>
+    </message>
+    <message>
+        <source>Synchronisé dans {0}</source>
+        <translation>Synced in {0}</translation>
+    </message>
+    <message>
+        <source>✓ À jour</source>
+        <translation>✓ Up to date</translation>
+    </message>
+    <message>
+        <source>⏳ En attente</source>
+        <translation>⏳ Pending</translation>
+    </message>
+    <message>
+        <source>⚠ Conflit</source>
+        <translation>⚠ Conflict</translation>
+    </message>
+    <message>
+        <source>✖ Erreur</source>
+        <translation>✖ Error</translation>
+    </message>
+    <message>
+        <source>Synchroniser « {0} » dans un dossier</source>
+        <translation>Sync “{0}” into a folder</translation>
+    </message>
+    <message>
+        <source>Les fichiers de ce dossier seront des fichiers ordinaires, lisibles par toute personne qui accède au disque de ce poste (le reste de Parvis est chiffré). Activez le chiffrement du disque (BitLocker sous Windows).</source>
+        <translation>The files in this folder will be ordinary files, readable by anyone with access to this PC&apos;s disk (the rest of Parvis is encrypted). Turn on disk encryption (BitLocker on Windows).</translation>
+    </message>
+    <message>
+        <source>« {0} » se synchronise dans {1}.</source>
+        <translation>“{0}” syncs in {1}.</translation>
+    </message>
+    <message>
+        <source>« {0} » n&apos;est plus synchronisé sur ce poste ; ses fichiers restent dans {1}.</source>
+        <translation>“{0}” is no longer synced on this PC; its files stay in {1}.</translation>
+    </message>
+    <message>
+        <source>« {0} » n&apos;est pas (ou plus) sur ce poste.</source>
+        <translation>“{0}” is not (or no longer) on this PC.</translation>
+    </message>
+    <message>
+        <source>Dossier partagé créé : choisissez où le synchroniser sur ce poste.</source>
+        <translation>Shared folder created: choose where to sync it on this PC.</translation>
+    </message>
+</context>
+<context>
     <name>CalAccountDialog</name>
     <message>
         <source>Ajouter un compte d&apos;agenda</source>
@@ -549,7 +740,7 @@
     <name>CheckedAccountDialog</name>
     <message>
         <source>facultatif : l&apos;autorité de votre PKI interne (.pem)</source>
-        <translation>optional: your internal PKI's authority (.pem)</translation>
+        <translation>optional: your internal PKI&apos;s authority (.pem)</translation>
     </message>
     <message>
         <source>Certificat de l&apos;autorité</source>
@@ -1434,6 +1625,10 @@
         <translation>Calendar</translation>
     </message>
     <message>
+        <source>Fichiers</source>
+        <translation>Files</translation>
+    </message>
+    <message>
         <source>Nombre de mots et de caractères</source>
         <translation>Word and character count</translation>
     </message>
@@ -1536,6 +1731,10 @@
     <message>
         <source>Discussions : joindre un fichier</source>
         <translation>Chat: attach a file</translation>
+    </message>
+    <message>
+        <source>Fichiers : ouvrir le fichier choisi</source>
+        <translation>Files: open the selected file</translation>
     </message>
     <message>
         <source>Partager</source>
@@ -1643,6 +1842,61 @@
     <message>
         <source>+{0} autres</source>
         <translation>+{0} more</translation>
+    </message>
+</context>
+<context>
+    <name>NewFolderDialog</name>
+    <message>
+        <source>Nouveau dossier partagé</source>
+        <translation>New shared folder</translation>
+    </message>
+    <message>
+        <source>par exemple : Urbanisme – permis de construire</source>
+        <translation>for example: Planning – building permits</translation>
+    </message>
+    <message>
+        <source>Nom du dossier</source>
+        <translation>Folder name</translation>
+    </message>
+    <message>
+        <source>identifiants séparés par des virgules</source>
+        <translation>user names, separated by commas</translation>
+    </message>
+    <message>
+        <source>Membres</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <source>facultatif : un service entier, par exemple urbanisme</source>
+        <translation>optional: a whole department, for example planning</translation>
+    </message>
+    <message>
+        <source>Groupe</source>
+        <translation>Group</translation>
+    </message>
+    <message>
+        <source>Nom :</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>Membres :</source>
+        <translation>Members:</translation>
+    </message>
+    <message>
+        <source>Ouvert au groupe :</source>
+        <translation>Open to group:</translation>
+    </message>
+    <message>
+        <source>Vous en serez propriétaire ; les membres peuvent modifier les fichiers. Le dossier est créé sur le serveur : il faut être connecté.</source>
+        <translation>You will be its owner; members can edit the files. The folder is created on the server: you need to be online.</translation>
+    </message>
+    <message>
+        <source>Créer</source>
+        <translation>Create</translation>
+    </message>
+    <message>
+        <source>Annuler</source>
+        <translation>Cancel</translation>
     </message>
 </context>
 <context>
@@ -1973,6 +2227,77 @@
     </message>
 </context>
 <context>
+    <name>ShareFolderDialog</name>
+    <message>
+        <source>Partager « {0} »</source>
+        <translation>Share “{0}”</translation>
+    </message>
+    <message>
+        <source>Propriétaire</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>Peut modifier</source>
+        <translation>Can edit</translation>
+    </message>
+    <message>
+        <source>Lecture seule</source>
+        <translation>Read only</translation>
+    </message>
+    <message>
+        <source>Personne</source>
+        <translation>Person</translation>
+    </message>
+    <message>
+        <source>Rôle</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <source>Membres du dossier</source>
+        <translation>Folder members</translation>
+    </message>
+    <message>
+        <source>identifiant, par exemple m.dupre</source>
+        <translation>username, e.g. m.dupre</translation>
+    </message>
+    <message>
+        <source>Identifiant de la personne</source>
+        <translation>Person&apos;s username</translation>
+    </message>
+    <message>
+        <source>Ajouter</source>
+        <translation>Add</translation>
+    </message>
+    <message>
+        <source>Chargement des membres…</source>
+        <translation>Loading members…</translation>
+    </message>
+    <message>
+        <source>Seul un propriétaire du dossier peut le partager.</source>
+        <translation>Only an owner of the folder can share it.</translation>
+    </message>
+    <message>
+        <source>Fermer</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Membres :</source>
+        <translation>Members:</translation>
+    </message>
+    <message>
+        <source>Ajouter une personne :</source>
+        <translation>Add a person:</translation>
+    </message>
+    <message>
+        <source>{0} (par le groupe {1})</source>
+        <translation>{0} (through group {1})</translation>
+    </message>
+    <message>
+        <source>{0} a maintenant accès au dossier.</source>
+        <translation>{0} now has access to the folder.</translation>
+    </message>
+</context>
+<context>
     <name>SyncIndicator</name>
     <message>
         <source>Voyant de synchronisation</source>
@@ -2036,6 +2361,25 @@
     </message>
 </context>
 <context>
+    <name>TransfersView</name>
+    <message>
+        <source>Transferts en cours</source>
+        <translation>Transfers in progress</translation>
+    </message>
+    <message>
+        <source>Envoi vers le serveur</source>
+        <translation>Upload to the server</translation>
+    </message>
+    <message>
+        <source>Réception depuis le serveur</source>
+        <translation>Download from the server</translation>
+    </message>
+    <message>
+        <source>Progression de {0}</source>
+        <translation>Progress of {0}</translation>
+    </message>
+</context>
+<context>
     <name>UnlockDialog</name>
     <message>
         <source>La phrase de passe de PARVIS_PASSPHRASE est incorrecte.</source>
@@ -2076,6 +2420,61 @@
     <message>
         <source>Phrase de passe incorrecte. Vérifiez la saisie (majuscules, disposition du clavier) et réessayez.</source>
         <translation>Incorrect passphrase. Check what you typed (Caps Lock, keyboard layout) and try again.</translation>
+    </message>
+</context>
+<context>
+    <name>VersionsDialog</name>
+    <message>
+        <source>Versions de « {0} »</source>
+        <translation>Versions of “{0}”</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Auteur</source>
+        <translation>Author</translation>
+    </message>
+    <message>
+        <source>Taille</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>Versions du fichier</source>
+        <translation>File versions</translation>
+    </message>
+    <message>
+        <source>Chargement des versions…</source>
+        <translation>Loading versions…</translation>
+    </message>
+    <message>
+        <source>Restaurer cette version</source>
+        <translation>Restore this version</translation>
+    </message>
+    <message>
+        <source>Fermer</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{0}&lt;/b&gt; — versions gardées sur le serveur</source>
+        <translation>&lt;b&gt;{0}&lt;/b&gt; — versions kept on the server</translation>
+    </message>
+    <message>
+        <source>Restauration de la version {0}…</source>
+        <translation>Restoring version {0}…</translation>
+    </message>
+    <message>
+        <source>{0} version(s) ; la première est la plus récente. Restaurer une version la rend la plus récente, sans rien effacer.</source>
+        <translation>{0} version(s); the first is the newest. Restoring a version makes it the newest, without erasing anything.</translation>
+    </message>
+    <message>
+        <source>Version {0} rétablie : elle devient la plus récente, l&apos;historique est gardé.</source>
+        <translation>Version {0} restored: it is now the newest; the history is kept.</translation>
     </message>
 </context>
 <context>
