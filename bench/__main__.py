@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from . import calendar, chat, desktop, mail, peers, store, sync
+from . import calendar, chat, desktop, files, mail, peers, store, sync
 from .report import line as _line
 
 
@@ -24,6 +24,7 @@ def main() -> int:
     results.update(chat.run_all(quick=args.quick))
     results.update(mail.run_all(quick=args.quick))
     results.update(calendar.run_all(quick=args.quick))
+    results.update(files.run_all(quick=args.quick))
     results["desktop"] = desktop.run_all(quick=args.quick)
     missing = peers.available()
     anchors = None if missing else peers.compare(seconds=5 if args.quick else 10, rounds=1 if args.quick else 2)
@@ -57,6 +58,7 @@ def main() -> int:
     chat.print_section(results, _line)
     mail.print_section(results, _line)
     calendar.print_section(results, _line)
+    files.print_section(results, _line)
     desktop.print_section(results["desktop"], _line)
     if anchors is None:
         print(f"Comparaison avec les serveurs de référence : non lancée ({missing}).")

@@ -2,23 +2,26 @@
 (into a hidden temp file of the synced folder, resumed with Range). Sync thread.
 
 An upload sends the bytes the scan hashed, or nothing: a small file is read whole and hashed
-again; a large one is read chunk by chunk, each chunk hashed for the server, and the file is
-stat-ed again before the commit; if it moved it is still being written (`Unstable`) and waits
+again; a large one is read chunk by chunk, each chunk hashed for the server (two on their way
+at once, so that the next one travels while the server writes one), and the file is stat-ed
+again before the commit; if it moved it is still being written (`Unstable`) and waits
 for the next round. A session's id is kept in the store at once, so that an upload cut by a
 crash, a restart or the network asks the server which chunks it holds and sends the others.
 
-A download goes to `.parvis-tmp-…` beside its target, is checked against its SHA-256, fsynced,
-and left for the caller to rename over the target (once it has checked that the local file is
-still the synced version).
+A download goes to `.parvis-tmp-…` beside its target, is checked against its SHA-256 (hashed
+as it arrives; read again only when it resumes an earlier attempt), fsynced, and left for
+the caller to rename over the target (once it has checked that the local file is still the
+synced version).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -28,7 +31,7 @@ from storage.files import Download, FilesStore, Upload
 from ..errors import Refused, SyncError
 from ..http import check
 from .names import local_path, temp_name
-from .progress import DOWN, UP, Transfers
+from .progress import DOWN, UP, Transfer, Transfers
 from .scan import LocalFile, Unstable
 
 MIB = 1024 * 1024
@@ -36,6 +39,7 @@ RESUMABLE_FROM = 8 * MIB  # files from this size go through an upload session
 CHUNK = 8 * MIB
 MIN_CHUNK, MAX_CHUNK = 256 * 1024, 32 * MIB  # the server's bounds
 WRITE = 1024 * 1024
+IN_FLIGHT = 2  # chunks of one upload on their way at once
 
 
 class Conflict(Exception):
@@ -153,21 +157,7 @@ async def _upload_session(client: httpx.AsyncClient, store: FilesStore, folder_i
     url = f"{folder_url(folder_id)}/uploads/{up.upload_id}"
     for _attempt in range(3):
         t = transfers.start(folder_id, target, UP, up.size, min(len(received) * up.chunk_size, up.size))
-        with open(local.disk, "rb") as f:
-            for i in range(up.chunks):
-                if i in received:
-                    continue
-                f.seek(i * up.chunk_size)
-                data = f.read(up.chunk_size)
-                response = await client.put(f"{url}/chunks/{i}", content=data,
-                                            headers={"X-Chunk-SHA256": hashlib.sha256(data).hexdigest()})
-                if response.status_code == 400:  # the file changed under us: a chunk of the wrong size
-                    raise Unstable(local.path)
-                check(response)
-                received.add(i)
-                with transaction(store.conn):
-                    store.upload_progress(folder_id, key, len(received))
-                t = transfers.advance(t, min(len(received) * up.chunk_size, up.size))
+        t = await _send_chunks(client, store, folder_id, key, local, up, url, received, transfers, t)
         st = os.stat(local.disk)
         if (st.st_size, st.st_mtime_ns) != (local.size, local.mtime_ns):
             raise Unstable(local.path)
@@ -187,6 +177,48 @@ async def _upload_session(client: httpx.AsyncClient, store: FilesStore, folder_i
         transfers.finish(t)
         return entry
     raise SyncError(f"Envoi de « {local.path} » incomplet après plusieurs essais : il reprendra au prochain tour.")
+
+
+async def _send_chunks(client: httpx.AsyncClient, store: FilesStore, folder_id: str, key: str, local: LocalFile,
+                       up: Upload, url: str, received: set[int], transfers: Transfers, t: Transfer) -> Transfer:
+    """Send the chunks not in `received` (adding each one the server confirms), IN_FLIGHT at a
+    time: the next chunk is read, hashed and on its way while the server writes the previous
+    one. Returns the transfer's progress. Raises Unstable, SyncError, httpx.TransportError,
+    OSError."""
+
+    def read(f: BinaryIO, i: int) -> tuple[bytes, str]:
+        f.seek(i * up.chunk_size)
+        data = f.read(up.chunk_size)
+        return data, hashlib.sha256(data).hexdigest()
+
+    async def send(i: int, data: bytes, digest: str) -> None:
+        nonlocal t
+        response = await client.put(f"{url}/chunks/{i}", content=data, headers={"X-Chunk-SHA256": digest})
+        if response.status_code == 400:  # the file changed under us: a chunk of the wrong size
+            raise Unstable(local.path)
+        check(response)
+        received.add(i)
+        with transaction(store.conn):
+            store.upload_progress(folder_id, key, len(received))
+        t = transfers.advance(t, min(len(received) * up.chunk_size, up.size))
+
+    in_flight: list[asyncio.Task[None]] = []
+    try:
+        with open(local.disk, "rb") as f:
+            for i in range(up.chunks):
+                if i in received:
+                    continue
+                data, digest = await asyncio.to_thread(read, f, i)
+                in_flight.append(asyncio.create_task(send(i, data, digest)))
+                if len(in_flight) >= IN_FLIGHT:
+                    await in_flight.pop(0)
+            while in_flight:
+                await in_flight.pop(0)
+    finally:  # a failure: the chunks still on their way are dropped (sent again next time)
+        for task in in_flight:
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
+    return t
 
 
 async def delete_session(client: httpx.AsyncClient, store: FilesStore, folder_id: str, path: str) -> None:
@@ -221,12 +253,14 @@ async def download(client: httpx.AsyncClient, store: FilesStore, folder_id: str,
         with transaction(store.conn):
             store.put_download(Download(folder_id, file_id, sha, rel))
         temp.touch()
-    await _fetch(client, folder_id, entry, temp, transfers)
-    digest = hashlib.sha256()
-    with open(temp, "rb") as f:
-        while block := f.read(WRITE):
-            digest.update(block)
-    if digest.hexdigest() != sha or temp.stat().st_size != size:
+    got = await _fetch(client, folder_id, entry, temp, transfers)
+    if got is None:  # resumed: what an earlier attempt fetched is only on disk
+        digest = hashlib.sha256()
+        with open(temp, "rb") as f:
+            while block := f.read(WRITE):
+                digest.update(block)
+        got = digest.hexdigest()
+    if got != sha or temp.stat().st_size != size:
         temp.unlink(missing_ok=True)
         with transaction(store.conn):
             store.drop_download(folder_id, file_id)
@@ -238,7 +272,10 @@ async def download(client: httpx.AsyncClient, store: FilesStore, folder_id: str,
 
 
 async def _fetch(client: httpx.AsyncClient, folder_id: str, entry: dict[str, Any], temp: Path,
-                 transfers: Transfers) -> None:
+                 transfers: Transfers) -> str | None:
+    """Fetch the bytes into `temp` (the rest of them, with Range, when it holds a start) and
+    fsync it. Returns the SHA-256 of the whole file when it came whole in this request (hashed
+    as it arrived), else None."""
     have = temp.stat().st_size
     size = int(entry["size"])
     headers = {}
@@ -257,12 +294,15 @@ async def _fetch(client: httpx.AsyncClient, folder_id: str, entry: dict[str, Any
         mode = "ab" if response.status_code == 206 else "wb"
         done = have if mode == "ab" else 0
         t = transfers.start(folder_id, entry["path"], DOWN, size, done)
+        digest = hashlib.sha256() if mode == "wb" else None
         with open(temp, mode) as f:
             async for block in response.aiter_bytes(WRITE):
                 f.write(block)
+                if digest is not None:
+                    digest.update(block)
                 done += len(block)
                 t = transfers.advance(t, done)
             f.flush()
             os.fsync(f.fileno())
         transfers.finish(t)
-
+    return None if digest is None else digest.hexdigest()

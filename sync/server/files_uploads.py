@@ -3,9 +3,10 @@ chunk size, base version), chunks arrive in any order and any number of times, a
 turns them into a new version. The contract is in `files.py`.
 
 Speed without trust: each chunk is checked against its own SHA-256 and its exact length before
-anything is written, then written at its offset in one part file per session
-(`uploads_path`/ID.part). Chunks that arrive in order also feed a running SHA-256 of the whole
-file, so a commit does not read 500 MB again; the part file then becomes the blob by a rename
+anything is written (hashed as its bytes arrive), then written at its offset in one part file
+per session (`uploads_path`/ID.part). Chunks that arrive in order also feed a running SHA-256
+of the whole file, in a second thread while they are written, so a commit does not read 500 MB
+again; the part file then becomes the blob by a rename
 (`BlobStore.stage_file`), not a copy. A chunk is not fsynced on its own: after a crash the
 running hash is gone, the commit hashes the part file from disk, and a chunk the crash tore is
 found by its recorded SHA-256 and asked for again (409 "missing") rather than stored.
@@ -81,26 +82,41 @@ class UploadParts:
         """The lock that keeps a session's chunk writes and its commit apart."""
         return self._locks.setdefault(upload_id, asyncio.Lock())
 
-    async def write(self, upload: FileUpload, index: int, data: bytes | bytearray, sha256: str) -> bool:
-        """Write chunk `index` if `data` hashes to `sha256`; return False (nothing written)
-        otherwise. The caller holds `lock(upload.id)`. Raises UnknownUpload (the part file is
-        gone: the session was committed or dropped meanwhile), StoreError."""
+    async def write(
+        self, upload: FileUpload, index: int, data: bytes | bytearray, sha256: str, actual: str | None = None
+    ) -> bool:
+        """Write chunk `index` if `data` hashes to `sha256` (`actual`: its SHA-256, when the caller
+        hashed it as it arrived); return False (nothing written) otherwise. The caller holds
+        `lock(upload.id)`. Raises UnknownUpload (the part file is gone: the session was committed
+        or dropped meanwhile), StoreError."""
         running = self._running.get(upload.id)
         if index == 0:
             running = self._running[upload.id] = _Running(hashlib.sha256())
-        try:
-            return await asyncio.to_thread(self._write, upload, index, data, sha256, running)
-        except FileNotFoundError as exc:
-            raise UnknownUpload(f"envoi inconnu ou expiré : {upload.id}") from exc
-        except OSError as exc:
-            raise StoreError(f"impossible d'écrire le morceau {index} : {exc}") from exc
-
-    def _write(
-        self, upload: FileUpload, index: int, data: bytes | bytearray, sha256: str, running: _Running | None
-    ) -> bool:
-        if hashlib.sha256(data).hexdigest() != sha256:
+        if actual is None:
+            actual = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
+        if actual != sha256:
             return False
         offset = index * upload.chunk_size
+        feed = running is not None and running.offset == offset
+        steps = [asyncio.to_thread(self._write, upload, offset, data)]
+        if feed and running is not None:  # hashed while it is written (hashlib releases the GIL)
+            steps.append(asyncio.to_thread(running.digest.update, data))
+        try:
+            await asyncio.gather(*steps)
+        except FileNotFoundError as exc:
+            self._running.pop(upload.id, None)
+            raise UnknownUpload(f"envoi inconnu ou expiré : {upload.id}") from exc
+        except OSError as exc:
+            self._running.pop(upload.id, None)
+            raise StoreError(f"impossible d'écrire le morceau {index} : {exc}") from exc
+        if running is not None:
+            if feed:
+                running.offset += len(data)
+            elif offset < running.offset:  # bytes already hashed were replaced: hash from disk
+                self._running.pop(upload.id, None)
+        return True
+
+    def _write(self, upload: FileUpload, offset: int, data: bytes | bytearray) -> None:
         fd = os.open(self.path(upload.id), os.O_WRONLY | getattr(os, "O_BINARY", 0))
         try:
             os.lseek(fd, offset, os.SEEK_SET)
@@ -109,13 +125,6 @@ class UploadParts:
                 view = view[os.write(fd, view):]
         finally:
             os.close(fd)
-        if running is not None:
-            if running.offset == offset:
-                running.digest.update(data)
-                running.offset += len(data)
-            elif offset < running.offset:  # bytes already hashed were replaced: hash from disk
-                self._running.pop(upload.id, None)
-        return True
 
     async def finish(self, upload: FileUpload) -> str:
         """Cut the part file to the declared size, make it durable and return its SHA-256 (the
@@ -272,16 +281,18 @@ async def put_chunk(request: Request) -> Response:
     if declared is not None and declared != str(expected):
         raise ApiError(400, f"taille du morceau {index} incorrecte : {declared} octets, {expected} attendus")
     data = bytearray()
+    digest = hashlib.sha256()  # hashed as it arrives: while the previous chunk is still being written
     async for piece in request.stream():
         data += piece
         if len(data) > expected:
             raise ApiError(400, f"morceau {index} trop long : {expected} octets attendus")
+        digest.update(piece)
     if len(data) != expected:
         raise ApiError(400, f"morceau {index} incomplet : {len(data)} octets reçus, {expected} attendus")
     parts = _parts(request)
     async with parts.lock(upload.id):
         with store_errors(upload.folder_id):
-            if not await parts.write(upload, index, data, sha256):
+            if not await parts.write(upload, index, data, sha256, digest.hexdigest()):
                 raise ApiError(400, f"morceau {index} abîmé : son SHA-256 ne correspond pas à celui annoncé ; "
                                     "renvoyez-le")
             await svc.store.add_upload_chunk(upload.id, index, sha256)
