@@ -70,7 +70,6 @@ class Upload:
     upload_id: str
     chunk_size: int
     chunks: int
-    done: int
 
 
 @dataclass(frozen=True)
@@ -246,17 +245,14 @@ class FilesStore:
     # -- transfers under way ------------------------------------------------------------
 
     def upload(self, folder_id: str, path: str) -> Upload | None:
-        row = self.conn.execute("SELECT folder, path, sha256, size, upload_id, chunk_size, chunks, done "
+        row = self.conn.execute("SELECT folder, path, sha256, size, upload_id, chunk_size, chunks "
                                 "FROM files_uploads WHERE folder = ? AND path = ?", (folder_id, path)).fetchone()
         return None if row is None else Upload(*row)
 
     def put_upload(self, up: Upload) -> None:
         self.conn.execute("INSERT OR REPLACE INTO files_uploads(folder, path, sha256, size, upload_id, chunk_size, "
-                          "chunks, done) VALUES (?,?,?,?,?,?,?,?)",
-                          (up.folder, up.path, up.sha256, up.size, up.upload_id, up.chunk_size, up.chunks, up.done))
-
-    def upload_progress(self, folder_id: str, path: str, done: int) -> None:
-        self.conn.execute("UPDATE files_uploads SET done = ? WHERE folder = ? AND path = ?", (done, folder_id, path))
+                          "chunks) VALUES (?,?,?,?,?,?,?)",
+                          (up.folder, up.path, up.sha256, up.size, up.upload_id, up.chunk_size, up.chunks))
 
     def drop_upload(self, folder_id: str, path: str) -> None:
         self.conn.execute("DELETE FROM files_uploads WHERE folder = ? AND path = ?", (folder_id, path))

@@ -47,7 +47,7 @@ CREATE TABLE files_issues (
 );
 
 -- A resumable upload under way: the server's session for the local file at `path` with that
--- content; `done` counts the chunks acknowledged (the server's list is the authority).
+-- content (which chunks it holds, the server says when asked).
 CREATE TABLE files_uploads (
     folder     TEXT NOT NULL REFERENCES files_folders(id) ON DELETE CASCADE,
     path       TEXT NOT NULL,
@@ -56,7 +56,6 @@ CREATE TABLE files_uploads (
     upload_id  TEXT NOT NULL,
     chunk_size INTEGER NOT NULL,
     chunks     INTEGER NOT NULL,
-    done       INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (folder, path)
 );
 

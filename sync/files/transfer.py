@@ -144,7 +144,7 @@ async def _session(client: httpx.AsyncClient, store: FilesStore, folder_id: str,
             "base_etag": None if base is None else etag(base)}
     created = _written(await client.post(url, json=body))
     up = Upload(folder_id, key, local.sha256, local.size, created["id"], int(created["chunk_size"]),
-                int(created["chunks"]), 0)
+                int(created["chunks"]))
     with transaction(store.conn):
         store.put_upload(up)
     return up, set()
@@ -157,7 +157,7 @@ async def _upload_session(client: httpx.AsyncClient, store: FilesStore, folder_i
     url = f"{folder_url(folder_id)}/uploads/{up.upload_id}"
     for _attempt in range(3):
         t = transfers.start(folder_id, target, UP, up.size, min(len(received) * up.chunk_size, up.size))
-        t = await _send_chunks(client, store, folder_id, key, local, up, url, received, transfers, t)
+        t = await _send_chunks(client, local, up, url, received, transfers, t)
         st = os.stat(local.disk)
         if (st.st_size, st.st_mtime_ns) != (local.size, local.mtime_ns):
             raise Unstable(local.path)
@@ -179,8 +179,8 @@ async def _upload_session(client: httpx.AsyncClient, store: FilesStore, folder_i
     raise SyncError(f"Envoi de « {local.path} » incomplet après plusieurs essais : il reprendra au prochain tour.")
 
 
-async def _send_chunks(client: httpx.AsyncClient, store: FilesStore, folder_id: str, key: str, local: LocalFile,
-                       up: Upload, url: str, received: set[int], transfers: Transfers, t: Transfer) -> Transfer:
+async def _send_chunks(client: httpx.AsyncClient, local: LocalFile, up: Upload, url: str, received: set[int],
+                       transfers: Transfers, t: Transfer) -> Transfer:
     """Send the chunks not in `received` (adding each one the server confirms), IN_FLIGHT at a
     time: the next chunk is read, hashed and on its way while the server writes the previous
     one. Returns the transfer's progress. Raises Unstable, SyncError, httpx.TransportError,
@@ -197,9 +197,7 @@ async def _send_chunks(client: httpx.AsyncClient, store: FilesStore, folder_id: 
         if response.status_code == 400:  # the file changed under us: a chunk of the wrong size
             raise Unstable(local.path)
         check(response)
-        received.add(i)
-        with transaction(store.conn):
-            store.upload_progress(folder_id, key, len(received))
+        received.add(i)  # the server keeps which chunks it holds: a resume asks it, not the store
         t = transfers.advance(t, min(len(received) * up.chunk_size, up.size))
 
     in_flight: list[asyncio.Task[None]] = []

