@@ -202,7 +202,8 @@ def create_minutes(ctx: Context, uid: str) -> str:
     if d.document and ctx.conn.execute("SELECT 1 FROM documents WHERE id = ?", (d.document,)).fetchone():
         return d.document
     names = [a.split(" <")[0] for a in d.attendees]
-    doc_id = actions.create_minutes(ctx, d.start.date(), d.location or None, names or None)
+    doc_id = actions.create_minutes(ctx, d.start.date(), d.location or None, names or None,
+                                    None if d.all_day else d.start.time())
     store = CalendarStore(ctx.conn)
     event = store.event(uid)
     cal = parse(event.ics)

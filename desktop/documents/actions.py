@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from storage import search
 from storage.docs import DocInfo, set_title
@@ -57,10 +57,10 @@ def create(ctx: Context, title: str) -> str:
 
 
 def create_minutes(ctx: Context, day: date | None = None, place: str | None = None,
-                   attendees: list[str] | None = None) -> str:
+                   attendees: list[str] | None = None, hour: time | None = None) -> str:
     """A new procès-verbal from the template, in one user action after its creation."""
     doc_id = ctx.docs.create(minutes_title(day))
-    ops = minutes(day, place, attendees)
+    ops = minutes(day, place, attendees, hour)
     ctx.docs.edit(ctx.doc(doc_id), lambda od: insert_delta(od.body, ops))
     return doc_id
 

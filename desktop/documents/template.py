@@ -7,7 +7,7 @@ Pure data, no Qt: the calendar pre-fills it for a council session too.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from pycrdt import Text
 
@@ -29,7 +29,8 @@ def minutes_title(day: date | None) -> str:
         "Procès-verbal du conseil municipal"
 
 
-def minutes(day: date | None = None, place: str | None = None, attendees: list[str] | None = None) -> list[Op]:
+def minutes(day: date | None = None, place: str | None = None, attendees: list[str] | None = None,
+            hour: time | None = None) -> list[Op]:
     """The template's delta. Blanks the secretary fills in are '…'."""
     ops: list[Op] = []
 
@@ -50,7 +51,9 @@ def minutes(day: date | None = None, place: str | None = None, attendees: list[s
     para(f"Séance du {when}", {"align": "center"}, italic=True)
 
     heading("Convocation, date et lieu")
-    para(f"L'an {day.year if day else GAP}, le {when}, à {GAP} heures, le conseil municipal de la commune de "
+    at = (f"{hour.hour} heures {hour.minute:02d}" if hour.minute else f"{hour.hour} heures") if hour else \
+        f"{GAP} heures"
+    para(f"L'an {day.year if day else GAP}, le {when}, à {at}, le conseil municipal de la commune de "
          f"{GAP}, légalement convoqué le {GAP}, s'est réuni en séance publique, {place or GAP}, "
          f"sous la présidence de {GAP}, maire.")
 

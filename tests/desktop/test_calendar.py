@@ -128,7 +128,7 @@ def test_editor_creates_offline_and_minutes(qtbot: QtBot, open_window: Opener, m
     assert window.rail.currentRow() == 0
     doc_id = next(iter(window.documents.tabs_by_id))
     text = str(DocStore(conn).open(doc_id).body)
-    assert "jeudi 12 mars 2026" in text and "Salle du conseil, mairie" in text
+    assert "jeudi 12 mars 2026, à 18 heures 30," in text and "Salle du conseil, mairie" in text
     assert "Marie Lefèvre" in text and "Paul Girard" in text
     assert f"X-PARVIS-DOC:{doc_id}" in store.event(event.uid).ics
 
