@@ -1,10 +1,11 @@
 """Names in a synced folder: what the scan and the watcher ignore, the marker at its root, our
-temp files, and conflict copies. Pure functions, no I/O except `read_marker`.
+temp files, and conflict copies. Pure functions, no I/O except the marker's.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
 import secrets
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -65,5 +66,23 @@ def read_marker(root: Path) -> str | None:
 
 
 def write_marker(root: Path, folder_id: str) -> None:
-    """Write the marker that says `root` is the synced copy of `folder_id`. Raises OSError."""
-    (root / MARKER).write_text(folder_id + "\n", encoding="utf-8")
+    """Write the marker that says `root` is the synced copy of `folder_id`: hidden on Windows,
+    where a leading dot hides nothing and a secretary would wonder what it is. Raises OSError."""
+    path = root / MARKER
+    _hide(path, False)  # Windows refuses to rewrite a hidden file
+    path.write_text(folder_id + "\n", encoding="utf-8")
+    _hide(path, True)
+
+
+_HIDDEN, _NORMAL = 0x2, 0x80  # FILE_ATTRIBUTE_HIDDEN, FILE_ATTRIBUTE_NORMAL
+_WINDOWS = os.name == "nt"
+
+
+def _hide(path: Path, hidden: bool) -> None:
+    if not _WINDOWS or not path.exists():
+        return
+    import ctypes
+
+    kernel32 = getattr(ctypes, "windll").kernel32  # noqa: B009 (Windows only: not in Linux's stubs)
+    if not kernel32.SetFileAttributesW(str(path), _HIDDEN if hidden else _NORMAL):
+        raise OSError(f"attributs de {path} impossibles à changer")
