@@ -36,7 +36,7 @@ from sync import account as accounts
 from sync.chat import fetch_attachment
 from sync.engine import Engine, share
 from sync.errors import AuthFailed, Unreachable
-from sync.http import explain, make_client
+from sync.http import make_client
 from sync.mail import fetch_body
 from sync.mail.detect import save, split_host, verify
 
@@ -219,12 +219,7 @@ def cmd_chat_save(args: argparse.Namespace) -> None:
 
 
 async def _download(conn: Any, room_id: str, att_id: str) -> bytes:
-    account = accounts.required(conn)
-    async with accounts.client(conn, account) as client:
-        try:
-            return await fetch_attachment(client, conn, room_id, att_id)
-        except (httpx.TransportError, OSError) as exc:
-            raise explain(exc, account.server_url) from exc
+    return await accounts.online(conn, lambda client, _: fetch_attachment(client, conn, room_id, att_id))
 
 
 _STATE = {"pending": " (en attente)", "failed": " (refusé)", "sent": ""}

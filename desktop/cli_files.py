@@ -25,7 +25,6 @@ from storage.files import FilesStore, Folder
 from sync import account as accounts
 from sync import files
 from sync.errors import Unreachable
-from sync.http import explain
 
 from .cli import _members, _open, _out
 
@@ -38,16 +37,7 @@ ROLE_NAMES = {"owner": "propriétaire", "editor": "modification", "reader": "lec
 def _online(conn: Any, step: Callable[[httpx.AsyncClient, str], Awaitable[T]]) -> T:
     """Run `step(client, username)` against the profile's server. Raises NoAccount,
     Unreachable, AuthFailed, Refused."""
-    account = accounts.required(conn)
-
-    async def go() -> T:
-        async with accounts.client(conn, account) as client:
-            try:
-                return await step(client, account.username)
-            except (httpx.TransportError, OSError) as exc:
-                raise explain(exc, account.server_url) from exc
-
-    return asyncio.run(go())
+    return asyncio.run(accounts.online(conn, lambda client, account: step(client, account.username)))
 
 
 def _folder_line(f: Folder) -> str:

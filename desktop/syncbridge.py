@@ -29,7 +29,6 @@ from sync.docs import LiveDoc
 from sync.engine import Backoff, Engine, Status
 from sync.files import Transfer
 from sync.files.watch import FolderWatcher
-from sync.http import explain
 from sync.mail.detect import save, verify
 from sync.mail.idle import wait_for_new_mail
 from sync.mail.sync import fetch_body
@@ -295,12 +294,8 @@ class SyncBridge(QObject):
         assert self._store is not None
         conn = self._store.conn
         try:
-            account = accounts.required(conn)
-            async with accounts.client(conn, account, self._transport) as client:
-                try:
-                    result = await step(conn, client, account.username)
-                except (httpx.TransportError, OSError) as exc:
-                    raise explain(exc, account.server_url) from exc
+            result = await accounts.online(conn, lambda client, account: step(conn, client, account.username),
+                                           self._transport)
         except asyncio.CancelledError:
             raise
         except ParvisError as exc:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 
@@ -54,6 +55,22 @@ def client(conn: Any, account: Account | None = None,
     Raises NoAccount for a local-only profile or a missing token."""
     account = account or required(conn)
     return make_client(account.server_url, account.ca_file, token(conn, account), transport)
+
+
+T = TypeVar("T")
+
+
+async def online(conn: Any, step: Callable[[httpx.AsyncClient, Account], Awaitable[T]],
+                 transport: httpx.AsyncBaseTransport | None = None) -> T:
+    """Run `step(client, account)` with a client signed in to the profile's server; a network
+    failure becomes the French Unreachable of `explain`. Raises NoAccount, Unreachable,
+    AuthFailed, and whatever `step` raises."""
+    account = required(conn)
+    async with client(conn, account, transport) as signed_in:
+        try:
+            return await step(signed_in, account)
+        except (httpx.TransportError, OSError) as exc:
+            raise explain(exc, account.server_url) from exc
 
 
 def token(conn: Any, account: Account) -> str:
