@@ -2,11 +2,13 @@
 (into a hidden temp file of the synced folder, resumed with Range). Sync thread.
 
 An upload sends the bytes the scan hashed, or nothing: a small file is read whole and hashed
-again; a large one is read chunk by chunk, each chunk hashed for the server (two on their way
-at once, so that the next one travels while the server writes one), and the file is stat-ed
-again before the commit; if it moved it is still being written (`Unstable`) and waits
-for the next round. A session's id is kept in the store at once, so that an upload cut by a
-crash, a restart or the network asks the server which chunks it holds and sends the others.
+again; a large one is streamed in one request per run of chunks the server lacks (all of
+them, the first time), each chunk followed by its BLAKE3 as it is read
+(`sync.protocol.file_chunks`), and the file is stat-ed again before the commit; if it moved it
+is still being written (`Unstable`) and waits for the next round, and if it changed while it
+was read the server's SHA-256 of the whole says so at commit. A session's id is kept in the
+store at once, so that an upload cut by a crash, a restart or the network asks the server which
+chunks it holds and sends the others.
 
 A download goes to `.parvis-tmp-…` beside its target, is checked against its SHA-256 (hashed
 as it arrives; read again only when it resumes an earlier attempt), fsynced, and left for
@@ -16,9 +18,9 @@ synced version).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -27,8 +29,10 @@ import httpx
 
 from storage.db import get_setting, transaction
 from storage.files import Download, FilesStore, Upload
+from sync.protocol.file_chunks import body_length, chunk_hasher
 
 from ..errors import Refused, SyncError
+from ..flush import EarlyFlush
 from ..http import check
 from .names import local_path, temp_name
 from .progress import DOWN, UP, Transfer, Transfers
@@ -38,8 +42,8 @@ MIB = 1024 * 1024
 RESUMABLE_FROM = 8 * MIB  # files from this size go through an upload session
 CHUNK = 8 * MIB
 MIN_CHUNK, MAX_CHUNK = 256 * 1024, 32 * MIB  # the server's bounds
-WRITE = 1024 * 1024
-IN_FLIGHT = 2  # chunks of one upload on their way at once
+WRITE = 1024 * 1024  # bytes read or written at once
+FLUSH_EVERY = 16 * MIB  # a download starts making what it wrote durable every this many bytes
 
 
 class Conflict(Exception):
@@ -179,44 +183,69 @@ async def _upload_session(client: httpx.AsyncClient, store: FilesStore, folder_i
     raise SyncError(f"Envoi de « {local.path} » incomplet après plusieurs essais : il reprendra au prochain tour.")
 
 
+def _runs(chunks: int, received: set[int]) -> list[range]:
+    """The runs of consecutive chunks not in `received`."""
+    runs: list[range] = []
+    start = None
+    for i in range(chunks + 1):
+        if i < chunks and i not in received:
+            start = i if start is None else start
+        elif start is not None:
+            runs.append(range(start, i))
+            start = None
+    return runs
+
+
 async def _send_chunks(client: httpx.AsyncClient, local: LocalFile, up: Upload, url: str, received: set[int],
                        transfers: Transfers, t: Transfer) -> Transfer:
-    """Send the chunks not in `received` (adding each one the server confirms), IN_FLIGHT at a
-    time: the next chunk is read, hashed and on its way while the server writes the previous
-    one. Returns the transfer's progress. Raises Unstable, SyncError, httpx.TransportError,
-    OSError."""
+    """Send the chunks not in `received`, one streamed request per run of them (adding those
+    the server kept). Returns the transfer's progress. Raises Unstable, SyncError,
+    httpx.TransportError, OSError."""
+    done = min(len(received) * up.chunk_size, up.size)
 
-    def read(f: BinaryIO, i: int) -> tuple[bytes, str]:
-        f.seek(i * up.chunk_size)
-        data = f.read(up.chunk_size)
-        return data, hashlib.sha256(data).hexdigest()
+    def sent(length: int) -> None:
+        nonlocal t, done
+        done += length
+        t = transfers.advance(t, done)
 
-    async def send(i: int, data: bytes, digest: str) -> None:
-        nonlocal t
-        response = await client.put(f"{url}/chunks/{i}", content=data, headers={"X-Chunk-SHA256": digest})
-        if response.status_code == 400:  # the file changed under us: a chunk of the wrong size
-            raise Unstable(local.path)
-        check(response)
-        received.add(i)  # the server keeps which chunks it holds: a resume asks it, not the store
-        t = transfers.advance(t, min(len(received) * up.chunk_size, up.size))
-
-    in_flight: list[asyncio.Task[None]] = []
-    try:
+    for run in _runs(up.chunks, received):
         with open(local.disk, "rb") as f:
-            for i in range(up.chunks):
-                if i in received:
-                    continue
-                data, digest = await asyncio.to_thread(read, f, i)
-                in_flight.append(asyncio.create_task(send(i, data, digest)))
-                if len(in_flight) >= IN_FLIGHT:
-                    await in_flight.pop(0)
-            while in_flight:
-                await in_flight.pop(0)
-    finally:  # a failure: the chunks still on their way are dropped (sent again next time)
-        for task in in_flight:
-            task.cancel()
-        await asyncio.gather(*in_flight, return_exceptions=True)
+            response = await client.put(f"{url}/chunks/{run.start}", content=_frames(f, local, up, run, sent),
+                                        headers={"Content-Length": str(body_length(up.size, up.chunk_size,
+                                                                                   run.start, len(run)))})
+        if response.status_code == 400 and "bad" in _json(response):  # damaged on the way: sent again
+            received.update(set(run) - set(_json(response)["bad"]))
+            continue
+        check(response)
+        received.update(run)
     return t
+
+
+async def _frames(f: BinaryIO, local: LocalFile, up: Upload, run: range,
+                  sent: Callable[[int], None]) -> AsyncIterator[bytes]:
+    """The chunks `run` of the file, each followed by its BLAKE3, read as they go. Raises
+    Unstable (the file is shorter than scanned)."""
+    f.seek(run.start * up.chunk_size)
+    for i in run:
+        length = min(up.chunk_size, up.size - i * up.chunk_size)
+        left, hasher = length, chunk_hasher()
+        while left:
+            block = f.read(min(WRITE, left))
+            if not block:
+                raise Unstable(local.path)
+            hasher.update(block)
+            left -= len(block)
+            yield block
+        yield hasher.digest()
+        sent(length)
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 async def delete_session(client: httpx.AsyncClient, store: FilesStore, folder_id: str, path: str) -> None:
@@ -294,13 +323,25 @@ async def _fetch(client: httpx.AsyncClient, folder_id: str, entry: dict[str, Any
         t = transfers.start(folder_id, entry["path"], DOWN, size, done)
         digest = hashlib.sha256() if mode == "wb" else None
         with open(temp, mode) as f:
-            async for block in response.aiter_bytes(WRITE):
-                f.write(block)
-                if digest is not None:
-                    digest.update(block)
-                done += len(block)
-                t = transfers.advance(t, done)
-            f.flush()
-            os.fsync(f.fileno())
+            early, told, flushed = EarlyFlush(f.fileno()), done, done
+            try:
+                # Pieces as they come: asking httpx for 1 Mio blocks costs more in copies than the
+                # hashing itself. Progress is told by the Mio, and the disk flushes as it goes.
+                async for block in response.aiter_bytes():
+                    f.write(block)
+                    if digest is not None:
+                        digest.update(block)
+                    done += len(block)
+                    if done - told >= WRITE:
+                        t, told = transfers.advance(t, done), done
+                    if done - flushed >= FLUSH_EVERY:
+                        f.flush()
+                        early.kick()
+                        flushed = done
+                f.flush()
+                await early.wait()
+                os.fsync(f.fileno())
+            finally:
+                early.close()
         transfers.finish(t)
     return None if digest is None else digest.hexdigest()

@@ -109,10 +109,16 @@ Resumable uploads (`files_uploads.py`)
 - `GET .../folders/{fid}/uploads/{uid}` → session: `received` says which chunks to send
   still, after a cut or a restart of either side (sessions live in the store, their bytes in
   a part file under `--data`).
-- `PUT .../folders/{fid}/uploads/{uid}/chunks/{i}` with `X-Chunk-SHA256: HEX` and exactly
-  that chunk's bytes → `{"index", "received" (count), "chunks"}`. A wrong length, a hash that
-  does not match, or an index out of range → 400, nothing written. Sending a chunk again is
-  harmless.
+- `PUT .../folders/{fid}/uploads/{uid}/chunks/{i}` with one or more consecutive chunks from
+  i, each followed by its BLAKE3 (32 bytes; `sync.protocol.file_chunks`), so that a whole file
+  can go in one streamed request → `{"index", "received" (count), "chunks"}`. `Content-Length`
+  is required (411) and must be a whole number of chunks and digests that does not run past
+  the last chunk, and i must be a chunk (400, nothing read). A chunk counts as received once
+  its digest matched and its bytes are written, so a request cut in the middle keeps the whole
+  chunks before the cut; chunks that do not match → 400 `{"error", "bad": [index],
+  "received"}` after the body was read (the others are kept; what a bad chunk left is still
+  to be sent, a chunk received before stays as it was). Sending a chunk again is harmless. A
+  newer request for the same session, or its commit, ends one still going (409 for it).
 - `POST .../folders/{fid}/uploads/{uid}/commit` `{"path"?, "base_etag"?}` (override the
   session's, e.g. to commit as a conflict copy after a 412) → 201/200 entry, like the
   one-request PUT; the session is gone. 409 `{"error", "missing": [index]}` when chunks are

@@ -1,17 +1,27 @@
 """Document bank, resumable uploads: a session declares the whole file (path, size, SHA-256,
 chunk size, base version), chunks arrive in any order and any number of times, and a commit
-turns them into a new version. The contract is in `files.py`.
+turns them into a new version. The contract is in `files.py`; a chunk request's body is
+described in `sync.protocol.file_chunks`.
 
-Speed without trust: each chunk is checked against its own SHA-256 and its exact length before
-anything is written (hashed as its bytes arrive), then written at its offset in one part file
-per session (`uploads_path`/ID.part). Chunks that arrive in order also feed a running SHA-256
-of the whole file, in a second thread while they are written, so a commit does not read 500 MB
-again; the part file then becomes the blob by a rename
+As fast as a plain copy, without trust. A chunk request streams one or more chunks, each
+followed by its BLAKE3. The server hashes each chunk as its bytes arrive and hands them at
+once to a worker thread that writes them at their offset in the session's part file
+(`uploads_path`/ID.part) while the next bytes arrive. A chunk counts as received (a row in the
+store) only once its digest matched and its bytes are written. One that does not match is not
+recorded: what it left in the part file is a region still to be sent, so nothing already
+received changes. A chunk received before and sent again is written only after it matched.
+
+Chunks that match, in order, also feed a running SHA-256 of the whole file in a second worker
+thread, so a commit does not read 500 MB again; the part file then becomes the blob by a rename
 (`BlobStore.stage_file`), not a copy. A chunk is not fsynced on its own: after a crash the
 running hash is gone, the commit hashes the part file from disk, and a chunk the crash tore is
-found by its recorded SHA-256 and asked for again (409 "missing") rather than stored.
+found by its recorded BLAKE3 and asked for again (409 "missing") rather than stored.
 
-The sessions (and each received chunk's hash) are rows in the store, so they survive a
+One stream per session at a time: a newer one (a client retrying after a cut that the server
+has not noticed yet on the old connection) or the commit supersedes it; the superseded stream
+writes nothing more, and its last writes and records are waited for first.
+
+The sessions (and each received chunk's digest) are rows in the store, so they survive a
 restart; `open_parts` drops expired ones and part files nothing refers to at start-up.
 """
 
@@ -19,10 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import os
 import time
 import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +43,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from sync.flush import EarlyFlush
+from sync.protocol.file_chunks import DIGEST_SIZE, chunk_digest, chunk_hasher, chunks_in_body
 
 from .config import ServerConfig
 from .deps import ApiError, Services, read_json_object
@@ -48,25 +64,216 @@ from .store.base import FileUpload, Role, Store
 from .store.blobs import READ_CHUNK, BlobInfo
 
 log = logging.getLogger(__name__)
-_WRITE_SLICE = 64 * 1024
+_BATCH = 1024 * 1024  # bytes handed to the disk thread at once
+_BATCH_PIECES = 256  # and at most as many pieces (writev takes up to 1024)
+_AHEAD = 8  # batches on their way to the disk before the stream waits for the oldest
 
 
 @dataclass
 class _Running:
-    """The SHA-256 of a part file's first `offset` bytes, fed by chunks arriving in order."""
+    """The SHA-256 of a part file's first `offset` bytes, fed by chunks that matched, in order."""
 
     digest: Any
     offset: int = 0
 
 
+class Superseded(Exception):
+    """A newer stream of the same session, or its commit, took over."""
+
+
+def _write_at(fd: int, offset: int, pieces: list[memoryview]) -> None:
+    total = sum(len(p) for p in pieces)
+    done = os.pwritev(fd, pieces, offset) if hasattr(os, "pwritev") else 0
+    if done < total:  # a short write, or no pwritev (Windows)
+        rest = memoryview(b"".join(pieces))[done:]
+        os.lseek(fd, offset + done, os.SEEK_SET)
+        while rest:
+            rest = rest[os.write(fd, rest):]
+
+
+def _feed(digest: Any, pieces: list[memoryview]) -> None:
+    for piece in pieces:
+        digest.update(piece)
+
+
+class ChunkStream:
+    """One chunk request's body as it arrives: cut into chunks and digests, each chunk checked,
+    its bytes written. Loop thread; the disk and the running hash have a worker thread each
+    (one job after the other, in order)."""
+
+    def __init__(self, parts: UploadParts, store: Store, upload: FileUpload, first: int) -> None:
+        self.parts, self.store, self.upload = parts, store, upload
+        self.received = {i for i, _ in upload.received}
+        self.index = first  # the chunk whose bytes, then digest, arrive now
+        self.recorded: list[int] = []  # chunks this stream added
+        self.bad: list[int] = []  # chunks whose digest did not match
+        self.superseded = False
+        self._fd = -1
+        self._early: EarlyFlush | None = None
+        self._disk = ThreadPoolExecutor(1, thread_name_prefix="envoi-disque")
+        self._hash = ThreadPoolExecutor(1, thread_name_prefix="envoi-sha256")
+        self._writes: deque[Future[None]] = deque()  # for the stream to wait when the disk is behind
+        self._last_write: asyncio.Future[Any] | None = None
+        self._jobs: list[asyncio.Future[Any]] = []  # writes, hash feeds and records, to drain
+        self._batch: list[memoryview] = []
+        self._batch_offset = self._batch_bytes = 0
+        self._start()
+
+    def _start(self) -> None:
+        """Get ready for chunk `index`."""
+        self._hasher = chunk_hasher()
+        self._got = 0
+        self._digest = bytearray()
+        self._pieces: list[memoryview] = []
+        if self.index >= self.upload.chunks:
+            return
+        offset = self.index * self.upload.chunk_size
+        running = self.parts.running(self.upload.id)
+        # A chunk received before is written only once it matched; a new one at once.
+        self._deferred = self.index in self.received
+        self._keep = self._deferred or self.index == 0 or (running is not None and running.offset == offset)
+        if not self._deferred:
+            self.parts.rewriting(self.upload.id, offset)
+
+    async def open(self) -> None:
+        """Open the part file. Raises UnknownUpload (gone: committed or dropped), StoreError."""
+        try:
+            self._fd = await asyncio.to_thread(
+                os.open, self.parts.path(self.upload.id), os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError as exc:
+            raise UnknownUpload(f"envoi inconnu ou expiré : {self.upload.id}") from exc
+        except OSError as exc:
+            raise StoreError(f"impossible d'ouvrir le fichier d'envoi : {exc}") from exc
+        self._early = EarlyFlush(self._fd)
+
+    async def feed(self, data: bytes) -> None:
+        """Take the next bytes of the body. Raises Superseded, ApiError 400 (beyond the last
+        chunk), StoreError (the disk failed)."""
+        view = memoryview(data)
+        while view:
+            if self.superseded:
+                raise Superseded()
+            if self.index >= self.upload.chunks:
+                raise ApiError(400, "corps trop long : il va au-delà du dernier morceau du fichier")
+            length = self.upload.chunk_length(self.index)
+            if self._got < length:
+                part, view = view[:length - self._got], view[length - self._got:]
+                self._hasher.update(part)
+                if self._keep:
+                    self._pieces.append(part)
+                if not self._deferred:
+                    await self._add(self.index * self.upload.chunk_size + self._got, part)
+                self._got += len(part)
+            else:
+                need = DIGEST_SIZE - len(self._digest)
+                self._digest += view[:need]
+                view = view[need:]
+                if len(self._digest) == DIGEST_SIZE:
+                    await self._chunk_done()
+
+    @property
+    def at_boundary(self) -> bool:
+        """Whether the body so far is a whole number of chunks with their digests."""
+        return self._got == 0 and not self._digest
+
+    async def _add(self, offset: int, part: memoryview) -> None:
+        if self._batch and self._batch_offset + self._batch_bytes != offset:
+            await self._flush()
+        if not self._batch:
+            self._batch_offset = offset
+        self._batch.append(part)
+        self._batch_bytes += len(part)
+        if self._batch_bytes >= _BATCH or len(self._batch) >= _BATCH_PIECES:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not self._batch:
+            return
+        self._submit_write(self._batch_offset, self._batch)
+        self._batch, self._batch_bytes = [], 0
+        if len(self._writes) > _AHEAD:  # the disk is behind: let the socket wait
+            await asyncio.wrap_future(self._writes.popleft())
+
+    def _submit_write(self, offset: int, pieces: list[memoryview]) -> None:
+        if self.superseded:  # (checked again after each wait: a newer stream may have started meanwhile)
+            raise Superseded()
+        future = self._disk.submit(_write_at, self._fd, offset, pieces)
+        self._writes.append(future)
+        self._last_write = asyncio.wrap_future(future)  # done: so are all before it (one thread)
+        self._jobs.append(self._last_write)
+
+    async def _chunk_done(self) -> None:
+        index, upload = self.index, self.upload
+        offset, length = index * upload.chunk_size, upload.chunk_length(index)
+        digest = self._hasher.digest()
+        await self._flush()  # its last bytes are on their way to the disk
+        if self.superseded:
+            raise Superseded()
+        if hmac.compare_digest(digest, bytes(self._digest)):
+            if self._deferred:
+                self.parts.rewriting(upload.id, offset)
+                self._submit_write(offset, self._pieces)
+            if index == 0:
+                self.parts.restart_running(upload.id)
+            running = self.parts.running(upload.id)
+            if running is not None and running.offset == offset:
+                running.offset += length
+                self._jobs.append(asyncio.wrap_future(self._hash.submit(_feed, running.digest, self._pieces)))
+            self._jobs.append(asyncio.ensure_future(self._record(index, digest.hex(), self._last_write)))
+            if self._early is not None:  # the disk works while the next chunk arrives: the commit's fsync waits less
+                self._early.kick()
+            self.received.add(index)
+        else:
+            self.bad.append(index)
+        self.index += 1
+        self._start()
+
+    async def _record(self, index: int, digest: str, written_: asyncio.Future[Any] | None) -> None:
+        if written_ is not None:
+            await written_
+        await self.store.add_upload_chunk(self.upload.id, index, digest)
+        self.recorded.append(index)
+
+    async def drain(self) -> None:
+        """Wait for the writes, hash feeds and records under way. Raises the first failure
+        (StoreError for the disk, UnknownUpload) after all of them ended."""
+        jobs, self._jobs = self._jobs, []
+        self._writes.clear()
+        if self._early is not None:
+            jobs.append(asyncio.ensure_future(self._early.wait()))
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            self.parts.drop_running(self.upload.id)  # what it holds may not be on disk
+            failure = failures[0]
+            if isinstance(failure, OSError):
+                raise StoreError(f"impossible d'écrire l'envoi : {failure}") from failure
+            raise failure
+
+    async def close(self) -> None:
+        """Drain, then close the part file and the worker threads. Raises as `drain`."""
+        try:
+            await self.drain()
+        finally:
+            self.parts.ended(self)
+            if self._fd >= 0:
+                fd, self._fd = self._fd, -1
+                await asyncio.get_running_loop().run_in_executor(self._disk, os.close, fd)
+            if self._early is not None:
+                self._early.close()
+            self._disk.shutdown(wait=False)
+            self._hash.shutdown(wait=False)
+
+
 class UploadParts:
-    """The part files of upload sessions and their running hashes. Loop thread; the file work
-    runs in worker threads."""
+    """The part files of upload sessions, their running hashes and the stream receiving each.
+    Loop thread; the file work runs in worker threads."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._running: dict[str, _Running] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._streams: dict[str, ChunkStream] = {}
 
     def path(self, upload_id: str) -> Path:
         """The part file of a session (its id is checked to be 32 hex digits by the caller)."""
@@ -80,54 +287,51 @@ class UploadParts:
             raise StoreError(f"impossible de créer le fichier d'envoi : {exc}") from exc
 
     def lock(self, upload_id: str) -> asyncio.Lock:
-        """The lock that keeps a session's chunk writes and its commit apart."""
+        """The lock that keeps a session's stream starts, commit and deletion apart."""
         return self._locks.setdefault(upload_id, asyncio.Lock())
 
-    async def write(
-        self, upload: FileUpload, index: int, data: bytes | bytearray, sha256: str, actual: str | None = None
-    ) -> bool:
-        """Write chunk `index` if `data` hashes to `sha256` (`actual`: its SHA-256, when the caller
-        hashed it as it arrived); return False (nothing written) otherwise. The caller holds
-        `lock(upload.id)`. Raises UnknownUpload (the part file is gone: the session was committed
-        or dropped meanwhile), StoreError."""
-        running = self._running.get(upload.id)
-        if index == 0:
-            running = self._running[upload.id] = _Running(hashlib.sha256())
-        if actual is None:
-            actual = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
-        if actual != sha256:
-            return False
-        offset = index * upload.chunk_size
-        feed = running is not None and running.offset == offset
-        steps = [asyncio.to_thread(self._write, upload, offset, data)]
-        if feed and running is not None:  # hashed while it is written (hashlib releases the GIL)
-            steps.append(asyncio.to_thread(running.digest.update, data))
-        try:
-            await asyncio.gather(*steps)
-        except FileNotFoundError as exc:
-            self._running.pop(upload.id, None)
-            raise UnknownUpload(f"envoi inconnu ou expiré : {upload.id}") from exc
-        except OSError as exc:
-            self._running.pop(upload.id, None)
-            raise StoreError(f"impossible d'écrire le morceau {index} : {exc}") from exc
-        if running is not None:
-            if feed:
-                running.offset += len(data)
-            elif offset < running.offset:  # bytes already hashed were replaced: hash from disk
-                self._running.pop(upload.id, None)
-        return True
+    def running(self, upload_id: str) -> _Running | None:
+        return self._running.get(upload_id)
 
-    def _write(self, upload: FileUpload, offset: int, data: bytes | bytearray) -> None:
-        fd = os.open(self.path(upload.id), os.O_WRONLY | getattr(os, "O_BINARY", 0))
-        try:
-            os.lseek(fd, offset, os.SEEK_SET)
-            view = memoryview(data)
-            while view:
-                # In small slices, as the raw copy writes what arrives: measured on the bench, 64 KiB
-                # writes gave uploads ~250 MB/s against ~220 with 1 MiB and 8 MiB ones.
-                view = view[os.write(fd, view[:_WRITE_SLICE]):]
-        finally:
-            os.close(fd)
+    def restart_running(self, upload_id: str) -> None:
+        self._running[upload_id] = _Running(hashlib.sha256())
+
+    def drop_running(self, upload_id: str) -> None:
+        self._running.pop(upload_id, None)
+
+    def rewriting(self, upload_id: str, offset: int) -> None:
+        """Bytes at `offset` are about to change: a running hash already past them is void."""
+        running = self._running.get(upload_id)
+        if running is not None and offset < running.offset:
+            del self._running[upload_id]
+
+    async def open_stream(self, store: Store, upload_id: str, first: int) -> ChunkStream:
+        """Start receiving chunks from `first`, superseding the session's stream under way (once
+        its writes and records are done). Raises UnknownUpload, StoreError."""
+        async with self.lock(upload_id):
+            await self.quiesce(upload_id)
+            upload = await store.get_file_upload(upload_id)  # with what that stream recorded
+            if upload is None:
+                raise UnknownUpload(f"envoi inconnu ou expiré : {upload_id}")
+            stream = ChunkStream(self, store, upload, first)
+            await stream.open()
+            self._streams[upload_id] = stream
+            return stream
+
+    async def quiesce(self, upload_id: str) -> None:
+        """Stop the session's stream under way, if any, and wait for its writes and records
+        (their failures are that stream's to report). The caller holds `lock(upload_id)`."""
+        stream = self._streams.pop(upload_id, None)
+        if stream is not None:
+            stream.superseded = True
+            try:
+                await stream.drain()
+            except (StoreError, UnknownUpload):
+                pass
+
+    def ended(self, stream: ChunkStream) -> None:
+        if self._streams.get(stream.upload.id) is stream:
+            del self._streams[stream.upload.id]
 
     async def finish(self, upload: FileUpload) -> str:
         """Cut the part file to the declared size, make it durable and return its SHA-256 (the
@@ -152,16 +356,16 @@ class UploadParts:
             return digest.hexdigest()
 
     async def damaged(self, upload: FileUpload) -> list[int]:
-        """Return the received chunks whose bytes on disk do not match their recorded SHA-256."""
+        """Return the received chunks whose bytes on disk do not match their recorded BLAKE3."""
         return await asyncio.to_thread(self._damaged, upload)
 
     def _damaged(self, upload: FileUpload) -> list[int]:
         bad = []
         try:
             with self.path(upload.id).open("rb") as f:
-                for index, sha256 in upload.received:
+                for index, digest in upload.received:
                     f.seek(index * upload.chunk_size)
-                    if hashlib.sha256(f.read(upload.chunk_length(index))).hexdigest() != sha256:
+                    if chunk_digest(f.read(upload.chunk_length(index))).hex() != digest:
                         bad.append(index)
         except FileNotFoundError:
             return [index for index, _ in upload.received]
@@ -171,6 +375,7 @@ class UploadParts:
         """Forget a session's running hash, and delete its part file if `remove`."""
         self._running.pop(upload_id, None)
         self._locks.pop(upload_id, None)
+        self._streams.pop(upload_id, None)
         if remove:
             await asyncio.to_thread(self.path(upload_id).unlink, missing_ok=True)
 
@@ -266,44 +471,45 @@ async def get_upload(request: Request) -> Response:
     return JSONResponse(session_json(upload, svc.config.files_upload_ttl_seconds))
 
 
-async def put_chunk(request: Request) -> Response:
-    """PUT /api/files/folders/{folder_id}/uploads/{upload_id}/chunks/{index} with
-    X-Chunk-SHA256: {"index", "received", "chunks"}; 400 for a bad chunk, nothing written."""
+async def put_chunks(request: Request) -> Response:
+    """PUT /api/files/folders/{folder_id}/uploads/{upload_id}/chunks/{first}: one or more
+    chunks from `first`, each followed by its BLAKE3 (`sync.protocol.file_chunks`) →
+    {"index", "received" (count), "chunks"}; 400 {"error", "bad": [index]} when some did not
+    match (the others are kept)."""
     svc, _, _, upload = await _session(request)
     try:
-        index = int(request.path_params["index"])
+        first = int(request.path_params["index"])
     except ValueError:
-        index = -1
-    if not 0 <= index < upload.chunks:
+        first = -1
+    if not 0 <= first < upload.chunks:
         raise ApiError(400, f"numéro de morceau invalide : de 0 à {upload.chunks - 1} pour ce fichier")
-    sha256 = (request.headers.get("x-chunk-sha256") or "").strip().lower()
-    if not SHA256_RE.fullmatch(sha256):
-        raise ApiError(400, "en-tête X-Chunk-SHA256 manquant ou invalide : le SHA-256 du morceau attendu")
-    expected = upload.chunk_length(index)
     declared = request.headers.get("content-length")
-    if declared is not None and declared != str(expected):
-        raise ApiError(400, f"taille du morceau {index} incorrecte : {declared} octets, {expected} attendus")
-    data = bytearray(expected)  # filled in place: no growing copies of an 8 MiB buffer
-    view, got = memoryview(data), 0
-    digest = hashlib.sha256()  # hashed as it arrives: while the previous chunk is still being written
-    async for piece in request.stream():
-        if got + len(piece) > expected:
-            raise ApiError(400, f"morceau {index} trop long : {expected} octets attendus")
-        view[got:got + len(piece)] = piece
-        got += len(piece)
-        digest.update(piece)
-    view.release()
-    if got != expected:
-        raise ApiError(400, f"morceau {index} incomplet : {got} octets reçus, {expected} attendus")
+    if declared is None:
+        raise ApiError(411, "longueur du corps (Content-Length) manquante")
+    try:
+        count = chunks_in_body(upload.size, upload.chunk_size, first, int(declared))
+    except ValueError:
+        count = None
+    if count is None:
+        raise ApiError(400, f"longueur du corps incorrecte ({declared} octets) : des morceaux entiers à partir "
+                            f"du n° {first}, chacun suivi de ses {DIGEST_SIZE} octets d'empreinte BLAKE3")
     parts = _parts(request)
-    async with parts.lock(upload.id):
-        with store_errors(upload.folder_id):
-            if not await parts.write(upload, index, data, sha256, digest.hexdigest()):
-                raise ApiError(400, f"morceau {index} abîmé : son SHA-256 ne correspond pas à celui annoncé ; "
-                                    "renvoyez-le")
-            await svc.store.add_upload_chunk(upload.id, index, sha256)
-    received = len({i for i, _ in upload.received} | {index})
-    return JSONResponse({"index": index, "received": received, "chunks": upload.chunks})
+    with store_errors(upload.folder_id):
+        stream = await parts.open_stream(svc.store, upload.id, first)
+        try:
+            async for piece in request.stream():
+                await stream.feed(piece)
+        except Superseded:
+            raise ApiError(409, "envoi repris par une requête plus récente : celle-ci s'arrête") from None
+        finally:
+            await stream.close()
+    if stream.index != first + count or not stream.at_boundary:
+        raise ApiError(400, f"corps incomplet : {stream.index - first} morceau(x) sur {count} reçus")
+    received = len(stream.received)
+    if stream.bad:
+        raise FilesApiError(400, f"{len(stream.bad)} morceau(x) abîmé(s) (empreinte BLAKE3 différente) : "
+                                 "renvoyez-les ; les autres sont gardés", {"bad": stream.bad, "received": received})
+    return JSONResponse({"index": first, "received": received, "chunks": upload.chunks})
 
 
 async def commit_upload(request: Request) -> Response:
@@ -315,6 +521,7 @@ async def commit_upload(request: Request) -> Response:
     base = _base(body["base_etag"]) if "base_etag" in body else upload.base_etag
     parts = _parts(request)
     async with parts.lock(upload.id):
+        await parts.quiesce(upload.id)  # a stream still going writes nothing more
         current = await svc.store.get_file_upload(upload.id)  # as it is now that chunks wait
         if current is None:
             raise ApiError(404, f"envoi inconnu ou expiré : {upload.id}")
@@ -356,6 +563,7 @@ async def delete_upload(request: Request) -> Response:
     svc, _, _, upload = await _session(request)
     parts = _parts(request)
     async with parts.lock(upload.id):
+        await parts.quiesce(upload.id)
         await _drop(svc, parts, upload.id)
     return Response(status_code=204)
 
@@ -368,6 +576,6 @@ def routes() -> list[Route]:
         Route(base, create_upload, methods=["POST"]),
         Route(one, get_upload, methods=["GET"]),
         Route(one, delete_upload, methods=["DELETE"]),
-        Route(one + "/chunks/{index}", put_chunk, methods=["PUT"]),
+        Route(one + "/chunks/{index}", put_chunks, methods=["PUT"]),
         Route(f"{one}/commit", commit_upload, methods=["POST"]),
     ]

@@ -1,11 +1,13 @@
-"""Large transfers survive cuts: an upload cut by the network, or by the server being killed,
-resumes where it stopped (fewer chunks sent the second time); a download cut halfway resumes
-with a Range request into its temp file; progress is reported with bytes done and total."""
+"""Large transfers survive cuts: an upload cut by the network in the middle of a chunk, or by
+the server being killed, resumes from the first chunk the server did not keep whole (only the
+rest is sent the second time); a download cut halfway resumes with a Range request into its
+temp file; progress is reported with bytes done and total."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from storage.vault import Vault
 from sync import account as accounts
 from sync import files
 from sync.files import Transfers
+from sync.protocol.file_chunks import DIGEST_SIZE
 from tests.e2e.servers import add_user, start_server
 
 from .conftest import bank, sha
@@ -28,13 +31,14 @@ SIZE = 20 * MIB
 
 
 class Cutter(httpx.AsyncBaseTransport):
-    """The network between a PC and the server, which the test cuts: after `chunks_before_cut`
-    upload chunks, or after `download_bytes_before_cut` bytes of a download."""
+    """The network between a PC and the server, which the test cuts: after
+    `upload_bytes_before_cut` bytes of upload chunks, or after `download_bytes_before_cut`
+    bytes of a download. `uploaded` counts the chunk bytes sent."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
-        self.chunks = 0
-        self.chunks_before_cut: int | None = None
+        self.uploaded = 0
+        self.upload_bytes_before_cut: int | None = None
         self.download_bytes_before_cut: int | None = None
         self.downloaded = 0
         self.ranges: list[str] = []
@@ -44,10 +48,7 @@ class Cutter(httpx.AsyncBaseTransport):
         if self.down:
             raise httpx.ConnectError("réseau coupé", request=request)
         if request.method == "PUT" and "/chunks/" in request.url.path:
-            if self.chunks_before_cut is not None and self.chunks >= self.chunks_before_cut:
-                self.down = True
-                raise httpx.ConnectError("réseau coupé", request=request)
-            self.chunks += 1
+            request.stream = _CutUpload(self, request.stream)  # type: ignore[arg-type]
         response = await self.inner.handle_async_request(request)
         if request.method == "GET" and request.url.path.endswith("/content"):
             self.ranges.append(request.headers.get("range", ""))
@@ -57,6 +58,23 @@ class Cutter(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+class _CutUpload(httpx.AsyncByteStream):
+    def __init__(self, cutter: Cutter, inner: Any) -> None:
+        self.cutter, self.inner = cutter, inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for block in self.inner:
+            limit = self.cutter.upload_bytes_before_cut
+            if limit is not None and self.cutter.uploaded + len(block) > limit:
+                part = block[: max(limit - self.cutter.uploaded, 0)]
+                self.cutter.uploaded += len(part)
+                yield part
+                self.cutter.down = True
+                raise httpx.WriteError("réseau coupé")
+            self.cutter.uploaded += len(block)
+            yield block
 
 
 class _Counted(httpx.AsyncByteStream):
@@ -93,17 +111,25 @@ def test_an_interrupted_large_upload_and_download_resume(tmp_path: Path) -> None
             seen: list[tuple[int, int]] = []
             b.alice.transfers.listeners.append(lambda t: seen.append((t.done, t.total)))
 
-            cut.chunks_before_cut = 7
+            frame = MIB + DIGEST_SIZE
+            cut.upload_bytes_before_cut = 7 * frame + MIB // 2  # in the middle of chunk 7
             with pytest.raises(httpx.TransportError):
                 await b.alice.sync()
             kept = b.alice.store.upload(b.folder.id, "Plans/PLU 2026.pdf")
             assert kept is not None and kept.chunks == 20  # the session, kept to resume (the server knows its chunks)
             assert seen[-1] == (7 * MIB, SIZE)
+            # the server keeps the 7 whole chunks (once it has read what was on its way), not the half one
+            url = f"/api/files/folders/{b.folder.id}/uploads/{kept.upload_id}"
+            deadline = time.monotonic() + 30
+            cut.down = False
+            while (received := (await b.alice.call(lambda c: c.get(url))).json()["received"]) != list(range(7)):
+                assert len(received) < 7 and time.monotonic() < deadline, received
+                await asyncio.sleep(0.05)
 
-            cut.chunks_before_cut, cut.down, cut.chunks = None, False, 0
+            cut.upload_bytes_before_cut, cut.uploaded = None, 0
             report = await b.alice.sync()
             assert (report.up, report.errors) == (1, [])
-            assert cut.chunks == 13  # only those the server did not have
+            assert cut.uploaded == 13 * frame  # only those the server did not have
             assert await b.server_files() == {"Plans/PLU 2026.pdf": sha(data)}
             assert b.alice.store.upload(b.folder.id, "Plans/PLU 2026.pdf") is None
             assert seen[-1] == (SIZE, SIZE)
@@ -128,21 +154,33 @@ def test_an_interrupted_large_upload_and_download_resume(tmp_path: Path) -> None
 
 
 class Killer(httpx.AsyncBaseTransport):
-    """The real network, plus a hook that runs after the n-th upload chunk."""
+    """The real network, plus a hook that runs once `after[0]` bytes of upload chunks are sent;
+    `uploaded` counts them."""
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
-        self.chunks = 0
+        self.uploaded = 0
         self.after: tuple[int, Any] | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
         if request.method == "PUT" and "/chunks/" in request.url.path:
-            self.chunks += 1
-            if self.after is not None and self.chunks == self.after[0]:
-                await response.aread()
-                self.after[1]()
-        return response
+            request.stream = _Watched(self, request.stream)  # type: ignore[arg-type]
+        return await self.inner.handle_async_request(request)
+
+
+class _Watched(httpx.AsyncByteStream):
+    def __init__(self, killer: Killer, inner: Any) -> None:
+        self.killer, self.inner = killer, inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        killer = self.killer
+        async for block in self.inner:
+            yield block
+            killer.uploaded += len(block)
+            if killer.after is not None and killer.uploaded >= killer.after[0]:
+                await asyncio.sleep(0.5)  # the server has read what was sent
+                killer.after[1]()
+                killer.after = None
 
 
 @pytest.mark.slow
@@ -168,18 +206,19 @@ def test_an_upload_resumes_after_the_server_is_killed(tmp_path: Path) -> None:
                 set_setting(vault.conn, "files.resumable_from", str(MIB))
                 set_setting(vault.conn, "files.chunk_bytes", str(256 * 1024))
             (root / "gros.bin").write_bytes(content)
-            killer.after = (10, server.process.kill)
+            frame = 256 * 1024 + DIGEST_SIZE
+            killer.after = (10 * frame, server.process.kill)
             with pytest.raises(httpx.TransportError):
                 await call(lambda c: files.sync_files(c, vault.conn, "alice", Transfers()))
             assert FilesStore(vault.conn).upload(folder.id, "gros.bin") is not None
 
             restarted = start_server(data_dir, port=server.port)
             server.process = restarted.process
-            killer.after, killer.chunks = None, 0
+            killer.after, killer.uploaded = None, 0
             report = await call(lambda c: files.sync_files(c, vault.conn, "alice", Transfers()))
             assert (report.up, report.errors) == (1, [])
             chunks = -(-len(content) // (256 * 1024))
-            assert 0 < killer.chunks <= chunks - 9  # the server kept what it had acknowledged
+            assert 0 < killer.uploaded <= (chunks - 10) * frame  # the server kept the 10 chunks it had
             listed = await call(lambda c: c.get(f"/api/files/folders/{folder.id}/changes"))
             assert [(e["path"], e["sha256"]) for e in listed.json()["entries"]] == [("gros.bin", sha(content))]
 

@@ -1,13 +1,19 @@
-"""The document bank against a real `parvis-server` process: a 200 MB upload in chunks, cut by
-the server being killed (SIGKILL, no clean shutdown), resumed after a restart where it stopped,
+"""The document bank against a real `parvis-server` process: a 200 MB upload streamed in chunks,
+cut by the server being killed (SIGKILL, no clean shutdown) half way, resumed after a restart
+from the first chunk it did not keep,
 then downloaded in two ranges as a resumed download would; and the CLI that sets a quota."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+import pytest
+
+from sync.protocol.file_chunks import body_length, chunk_digest
 from sync.server.config import MIB
 from tests.e2e.servers import add_user, api, login, run_server_cli, start_server
 
@@ -31,30 +37,37 @@ def test_large_upload_survives_a_server_crash(tmp_path: Path) -> None:
                 "path": "conseil municipal.mp4", "size": SIZE, "sha256": digest, "chunk_size": CHUNK,
                 "base_etag": None}).json()
             uploads = f"/api/files/folders/{fid}/uploads/{s['id']}"
-            for i in range(chunks // 2):
-                part = data[i * CHUNK:(i + 1) * CHUNK]
-                r = c.put(f"{uploads}/chunks/{i}", content=part,
-                          headers={"X-Chunk-SHA256": hashlib.sha256(part).hexdigest()})
-                assert r.status_code == 200, r.text
-        server.process.kill()  # no shutdown: what a power cut does to the process
-        server.process.wait(10)
+
+            def frames() -> Iterator[bytes]:  # the whole file in one streamed request, as the client sends it
+                for i in range(chunks):
+                    part = data[i * CHUNK:(i + 1) * CHUNK]
+                    yield part
+                    yield chunk_digest(part)
+                    if i == chunks // 2:  # half way: the power goes (no shutdown, SIGKILL)
+                        server.process.kill()
+                        server.process.wait(10)
+
+            with pytest.raises(httpx.TransportError):
+                c.put(f"{uploads}/chunks/0", content=frames(),
+                      headers={"Content-Length": str(body_length(SIZE, CHUNK, 0, chunks))})
         server = start_server(data_dir, port=server.port)
         with api(server, token) as c:
-            received = set(c.get(uploads).json()["received"])
-            assert received == set(range(chunks // 2))
-            for i in sorted(set(range(chunks)) - received):
-                part = data[i * CHUNK:(i + 1) * CHUNK]
-                r = c.put(f"{uploads}/chunks/{i}", content=part,
-                          headers={"X-Chunk-SHA256": hashlib.sha256(part).hexdigest()})
-                assert r.status_code == 200, r.text
+            received = c.get(uploads).json()["received"]
+            # what was received whole before the cut is kept (from the start, in order), nothing after it
+            assert 0 < len(received) <= chunks // 2 + 1 and received == list(range(len(received)))
+            rest = len(received)
+            r = c.put(f"{uploads}/chunks/{rest}", content=b"".join(
+                data[i * CHUNK:(i + 1) * CHUNK] + chunk_digest(data[i * CHUNK:(i + 1) * CHUNK])
+                for i in range(rest, chunks)))
+            assert r.status_code == 200, r.text
             r = c.post(f"{uploads}/commit")
             assert r.status_code == 201, r.text
             file_url = f"/api/files/folders/{fid}/files/{r.json()['file_id']}/content"
             half = SIZE // 2
             first = c.get(file_url, headers={"Range": f"bytes=0-{half - 1}"})
-            rest = c.get(file_url, headers={"Range": f"bytes={half}-", "If-Range": r.headers["etag"]})
-            assert (first.status_code, rest.status_code) == (206, 206)
-            assert hashlib.sha256(first.content + rest.content).hexdigest() == digest
+            rest_ = c.get(file_url, headers={"Range": f"bytes={half}-", "If-Range": r.headers["etag"]})
+            assert (first.status_code, rest_.status_code) == (206, 206)
+            assert hashlib.sha256(first.content + rest_.content).hexdigest() == digest
     finally:
         server.stop()
 

@@ -1,19 +1,24 @@
-"""Resumable uploads of the document bank, against the real server: chunks checked one by one,
-a cut upload resumed (also across a server restart), damaged chunks found and asked for again,
-a wrong total refused, the base version checked at commit, sessions private and expiring, and
-the bank's files surviving the start-up sweep of unused blobs."""
+"""Resumable uploads of the document bank, against the real server: chunks checked one by one
+(alone or streamed many in one request), a cut upload resumed (also across a server restart and
+a connection dropped in the middle of a chunk), damaged chunks found and asked for again, a
+stream superseded by a newer one, a wrong total refused, the base version checked at commit,
+sessions private and expiring, and the bank's files surviving the start-up sweep of unused
+blobs."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+import socket
+import time
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from sync.protocol.file_chunks import DIGEST_SIZE, chunk_digest
 from sync.server.config import MIB
 
 from .helpers import KIB, ServerThread, make_config
@@ -39,11 +44,24 @@ def start_session(c: httpx.Client, fid: str, path: str, data: bytes, base: str |
         "path": path, "size": len(data), "sha256": declared_sha or sha(data), "chunk_size": chunk, "base_etag": base})
 
 
+def body(data: bytes, first: int, count: int, chunk: int = CHUNK, spoil: Collection[int] = ()) -> bytes:
+    """Chunks `first`… of `data`, each followed by its BLAKE3 (a wrong one for those in `spoil`)."""
+    frames = []
+    for i in range(first, first + count):
+        part = data[i * chunk:(i + 1) * chunk]
+        frames += [part, chunk_digest(part if i not in spoil else part + b"!")]
+    return b"".join(frames)
+
+
+def send_chunks(c: httpx.Client, fid: str, uid: str, data: bytes, first: int, count: int, chunk: int = CHUNK,
+                spoil: Collection[int] = ()) -> httpx.Response:
+    return c.put(f"/api/files/folders/{fid}/uploads/{uid}/chunks/{first}",
+                 content=body(data, first, count, chunk, spoil))
+
+
 def send_chunk(c: httpx.Client, fid: str, uid: str, data: bytes, index: int, chunk: int = CHUNK,
-               digest: str | None = None) -> httpx.Response:
-    part = data[index * chunk:(index + 1) * chunk]
-    return c.put(f"/api/files/folders/{fid}/uploads/{uid}/chunks/{index}", content=part,
-                 headers={"X-Chunk-SHA256": digest or sha(part)})
+               spoil: bool = False) -> httpx.Response:
+    return send_chunks(c, fid, uid, data, index, 1, chunk, [index] if spoil else [])
 
 
 def session(c: httpx.Client, fid: str, uid: str) -> dict[str, Any]:
@@ -99,25 +117,87 @@ def test_chunks_out_of_order(bank: ServerThread) -> None:
 
 def test_bad_chunks_are_refused_without_harm(bank: ServerThread) -> None:
     _, ta = bank.user_with_token()
-    data = os.urandom(3 * CHUNK)
+    data = os.urandom(5 * CHUNK + 10)
     with bank.client(ta) as a:
         fid = new_folder(a)
         s = start_session(a, fid, "a.bin", data).json()
         url = f"/api/files/folders/{fid}/uploads/{s['id']}/chunks"
         assert send_chunk(a, fid, s["id"], data, 0).status_code == 200
-        r = send_chunk(a, fid, s["id"], data, 1, digest=sha(b"autre chose"))
-        assert r.status_code == 400 and "abîmé" in r.json()["error"]
-        short = data[CHUNK:2 * CHUNK - 1]
-        r = a.put(f"{url}/1", content=short, headers={"X-Chunk-SHA256": sha(short)})
-        assert r.status_code == 400 and "taille" in r.json()["error"]
-        r = a.put(f"{url}/3", content=b"x", headers={"X-Chunk-SHA256": sha(b"x")})
+        # a stream whose middle chunk is damaged: that one is refused, the others are kept
+        r = send_chunks(a, fid, s["id"], data, 1, 3, spoil=[2])
+        assert r.status_code == 400 and "abîmé" in r.json()["error"] and r.json()["bad"] == [2]
+        assert session(a, fid, s["id"])["received"] == [0, 1, 3]
+        # a chunk received before and sent again damaged changes nothing on disk
+        assert send_chunk(a, fid, s["id"], data, 1, spoil=True).status_code == 400
+        framed = body(data, 4, 1)
+        r = a.put(f"{url}/4", content=framed[:-1])  # one byte short of a whole chunk and its digest
+        assert r.status_code == 400 and "longueur du corps" in r.json()["error"]
+        r = a.put(f"{url}/4", content=body(data, 4, 2) + framed)  # runs past the last chunk (5)
+        assert r.status_code == 400 and "longueur du corps" in r.json()["error"]
+        r = a.put(f"{url}/6", content=b"x" * (10 + DIGEST_SIZE))
         assert r.status_code == 400 and "numéro de morceau" in r.json()["error"]
-        assert a.put(f"{url}/1", content=data[CHUNK:2 * CHUNK]).status_code == 400  # no hash header
-        assert session(a, fid, s["id"])["received"] == [0]
-        for i in (1, 2):
-            send_chunk(a, fid, s["id"], data, i)
+        r = a.put(f"{url}/4", content=iter([framed]))  # streamed without a length
+        assert r.status_code == 411 and "Content-Length" in r.json()["error"]
+        r = a.put(f"{url}/4", content=data[4 * CHUNK:5 * CHUNK])  # the bytes alone, no digest
+        assert r.status_code == 400
+        assert session(a, fid, s["id"])["received"] == [0, 1, 3]
+        assert send_chunks(a, fid, s["id"], data, 2, 4).status_code == 200  # 3 again, harmless
         assert commit(a, fid, s["id"]).status_code == 201
         assert get(a, fid, "a.bin").content == data
+
+
+def _open_stream(bank: ServerThread, token: str, url: str, length: int) -> socket.socket:
+    """A raw connection that has sent a chunk request's headers (to send its body by hand)."""
+    sock = socket.create_connection(("127.0.0.1", bank.port))
+    sock.sendall((f"PUT {url} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                  f"Content-Length: {length}\r\n\r\n").encode())
+    return sock
+
+
+def _wait_received(a: httpx.Client, fid: str, uid: str, expected: list[int]) -> None:
+    deadline = time.monotonic() + 30
+    while session(a, fid, uid)["received"] != expected:
+        assert time.monotonic() < deadline, session(a, fid, uid)["received"]
+        time.sleep(0.02)
+
+
+def test_a_stream_cut_mid_chunk_keeps_the_whole_chunks(bank: ServerThread) -> None:
+    _, ta = bank.user_with_token()
+    data = os.urandom(6 * CHUNK)
+    with bank.client(ta) as a:
+        fid = new_folder(a)
+        s = start_session(a, fid, "coupé.bin", data).json()
+        url = f"/api/files/folders/{fid}/uploads/{s['id']}/chunks/0"
+        whole = body(data, 0, 6)
+        sock = _open_stream(bank, ta, url, len(whole))
+        sock.sendall(whole[:len(whole) // 2])  # chunks 0 to 2 and half of chunk 3: then the link drops
+        _wait_received(a, fid, s["id"], [0, 1, 2])
+        sock.close()
+        time.sleep(0.2)
+        assert session(a, fid, s["id"])["received"] == [0, 1, 2]  # the half chunk is not kept
+        assert send_chunks(a, fid, s["id"], data, 3, 3).status_code == 200
+        assert commit(a, fid, s["id"]).status_code == 201
+        assert get(a, fid, "coupé.bin").content == data
+
+
+def test_a_newer_stream_supersedes_a_stalled_one(bank: ServerThread) -> None:
+    _, ta = bank.user_with_token()
+    data = os.urandom(4 * CHUNK)
+    with bank.client(ta) as a:
+        fid = new_folder(a)
+        s = start_session(a, fid, "repris.bin", data).json()
+        url = f"/api/files/folders/{fid}/uploads/{s['id']}/chunks/0"
+        whole = body(data, 0, 4)
+        # A 4G link dies without a word: the server still holds the old connection open.
+        stalled = _open_stream(bank, ta, url, len(whole))
+        stalled.sendall(whole[:CHUNK + DIGEST_SIZE + 1000])
+        _wait_received(a, fid, s["id"], [0])
+        assert send_chunks(a, fid, s["id"], data, 1, 3).status_code == 200  # not kept waiting
+        stalled.sendall(b"\0" * 5000)  # what the old one still sends is not written
+        time.sleep(0.2)
+        assert commit(a, fid, s["id"]).status_code == 201
+        assert get(a, fid, "repris.bin").content == data
+        stalled.close()
 
 
 def test_wrong_total_is_refused_and_the_session_dropped(bank: ServerThread) -> None:

@@ -28,7 +28,7 @@ Data model:
   author, time), and a change counter per folder (`rev`): every create, new version, move,
   delete and restore sets the file's `rev` to the folder's incremented `rev` in the same write.
   The quota counts the current versions of live files. Resumable upload sessions record the
-  chunks received (index and SHA-256); their bytes live in part files outside the store.
+  chunks received (index and BLAKE3); their bytes live in part files outside the store.
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ class FileWrite:
 class FileUpload:
     """A resumable upload session: `path`, total `size` and `sha256` declared by its `username`,
     cut into chunks of `chunk_size` bytes (the last one shorter); `base_etag` is the version it
-    replaces (None: the path must be free). `received` maps chunk index to its SHA-256."""
+    replaces (None: the path must be free). `received` maps chunk index to its BLAKE3 (hex)."""
 
     id: str
     folder_id: str
@@ -655,8 +655,9 @@ class Store(ABC):
         """Return the session with its received chunks, or None."""
 
     @abstractmethod
-    async def add_upload_chunk(self, upload_id: str, index: int, sha256: str) -> None:
-        """Record (or re-record) a received chunk and touch the session. Raises UnknownUpload."""
+    async def add_upload_chunk(self, upload_id: str, index: int, digest: str) -> None:
+        """Record (or re-record) a received chunk with its BLAKE3 (hex) and touch the session.
+        Raises UnknownUpload."""
 
     @abstractmethod
     async def drop_upload_chunks(self, upload_id: str, indices: Collection[int]) -> None:

@@ -191,21 +191,21 @@ class SqliteFileFoldersMixin:
             if row is None:
                 return None
             chunks = c.execute(
-                "SELECT idx, sha256 FROM file_upload_chunks WHERE upload_id = ? ORDER BY idx", (upload_id,)
+                "SELECT idx, blake3 FROM file_upload_chunks WHERE upload_id = ? ORDER BY idx", (upload_id,)
             ).fetchall()
             return replace(FileUpload(*row), received=tuple((int(i), str(h)) for i, h in chunks))
 
         return await self._read(fn)
 
-    async def add_upload_chunk(self, upload_id: str, index: int, sha256: str) -> None:
+    async def add_upload_chunk(self, upload_id: str, index: int, digest: str) -> None:
         """See `Store.add_upload_chunk`."""
 
         def op(c: sqlite3.Connection) -> None:
             if c.execute("UPDATE file_uploads SET updated_at = ? WHERE id = ?", (time.time(), upload_id)).rowcount == 0:
                 raise UnknownUpload(f"envoi inconnu ou expiré : {upload_id}")
             c.execute(
-                "INSERT OR REPLACE INTO file_upload_chunks(upload_id, idx, sha256) VALUES (?, ?, ?)",
-                (upload_id, index, sha256),
+                "INSERT OR REPLACE INTO file_upload_chunks(upload_id, idx, blake3) VALUES (?, ?, ?)",
+                (upload_id, index, digest),
             )
 
         await self._write(op)

@@ -6,7 +6,7 @@ import sqlite3
 
 from ..errors import SchemaTooNew
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -189,6 +189,12 @@ CREATE TABLE file_upload_chunks (
     sha256    TEXT NOT NULL,
     PRIMARY KEY (upload_id, idx)
 ) WITHOUT ROWID;
+""",
+    # Chunks are checked with BLAKE3 now (`sync.protocol.file_chunks`): the SHA-256s recorded
+    # before would read as damaged, so they are forgotten and those chunks sent again.
+    5: """
+DELETE FROM file_upload_chunks;
+ALTER TABLE file_upload_chunks RENAME COLUMN sha256 TO blake3;
 """,
 }
 
