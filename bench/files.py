@@ -21,6 +21,7 @@ Run alone with `python -m bench.files [--quick] [--json]`; `make bench` includes
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import random
 import subprocess
@@ -205,6 +206,11 @@ def idle_figures(root: Path, folder_id: str, seconds: float) -> dict[str, float]
 # a hidden temp file by 1 Mio, hashing it as it arrives, fsyncs it, and renames it over the
 # target once the SHA-256 matched.
 #
+# A third figure for uploads: the raw copy whose server also computes the SHA-256 of what it
+# receives (`?sha256=1`), as any server must that checks a file is the one announced before
+# keeping it: it shows what the check itself costs on this machine, where the client and the
+# server share two cores.
+#
 # Raw copy: a minimal Starlette app under uvicorn (`serve_raw`). Upload: one streamed httpx
 # PUT of the file read by 1 Mio; the app writes the body to a file as it comes and fsyncs it at
 # the end. Download: one streamed GET, the app reading the file by 1 Mio; the client writes the
@@ -225,12 +231,15 @@ def _raw_app(folder: Path) -> Any:
         return Response("ok")
 
     async def put(request: Request) -> Response:
+        digest = hashlib.sha256() if request.query_params.get("sha256") else None
         with open(folder / request.path_params["name"], "wb") as f:
             async for piece in request.stream():
                 f.write(piece)
+                if digest is not None:
+                    digest.update(piece)
             f.flush()
             os.fsync(f.fileno())
-        return Response(status_code=201)
+        return Response(digest.hexdigest() if digest is not None else "", status_code=201)
 
     async def get(request: Request) -> Response:
         path = folder / request.path_params["name"]
@@ -332,7 +341,7 @@ def throughput_figures(tmp: Path, server: Server, size_mib: int, rounds: int) ->
     alternately, `rounds` times (a new content each round); the best time of each."""
     size = size_mib * MIB
     a, b = _Pc(tmp, "gros-A", server, OWNER), _Pc(tmp, "gros-B", server, MEMBER)
-    raw: dict[str, list[float]] = {"up": [], "down": []}
+    raw: dict[str, list[float]] = {"up": [], "down": [], "up_sha256": []}
     parvis: dict[str, list[float]] = {"up": [], "down": []}  # the transfers
     rounds_s: dict[str, list[float]] = {"up": [], "down": []}  # the rounds around them
     try:
@@ -348,6 +357,7 @@ def throughput_figures(tmp: Path, server: Server, size_mib: int, rounds: int) ->
                 target = tmp / "brut-copie" / source.name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 raw["up"].append(_timed(asyncio.run, _raw_put(f"{url}/f/{source.name}", source)))
+                raw["up_sha256"].append(_timed(asyncio.run, _raw_put(f"{url}/f/{source.name}?sha256=1", source)))
                 raw["down"].append(_timed(asyncio.run, _raw_get(f"{url}/f/{source.name}", target)))
                 if target.stat().st_size != size:
                     raise RuntimeError("copie brute incomplète")
@@ -377,6 +387,8 @@ def throughput_figures(tmp: Path, server: Server, size_mib: int, rounds: int) ->
         result[f"ratio_{way}"] = result[f"parvis_{way}_mbps"] / result[f"raw_{way}_mbps"]
         result[f"round_{way}_mbps"] = mb / min(rounds_s[way])
         result[f"round_ratio_{way}"] = result[f"round_{way}_mbps"] / result[f"raw_{way}_mbps"]
+    result["raw_up_sha256_mbps"] = mb / min(raw["up_sha256"])
+    result["ratio_up_sha256"] = result["parvis_up_mbps"] / result["raw_up_sha256_mbps"]
     return result
 
 
@@ -390,7 +402,7 @@ def run_all(quick: bool = False) -> dict[str, dict[str, float]]:
         tmp = Path(name)
         with _parvis_server(tmp) as server:
             small = small_files_figures(tmp, server, 1_000 if quick else 10_000, 10.0 if quick else 20.0)
-            big = throughput_figures(tmp, server, size_mib, 1 if quick else 3)
+            big = throughput_figures(tmp, server, size_mib, 1 if quick else 5)
     small["total_s"] = time.perf_counter() - t0
     return {"files_small": small, "files_big": big}
 
@@ -415,6 +427,9 @@ def print_section(r: dict[str, dict[str, float]], line: Line) -> None:
         print(line(f"{label} Parvis ({how})", g[f"parvis_{way}_mbps"], "Mo/s",
                    f"brut {g[f'raw_{way}_mbps']:.0f} Mo/s", None))
         print(line(f"  {label} : Parvis / copie brute", g[f"ratio_{way}"], "×", "≥ 0.7×", g[f"ratio_{way}"] >= 0.7))
+        if way == "up":
+            print(line("  copie brute + SHA-256 côté serveur", g["raw_up_sha256_mbps"], "Mo/s",
+                       f"Parvis = {g['ratio_up_sha256']:.2f}× celle-ci", None))
         print(line(f"  tour de synchro entier ({'détection comprise' if way == 'up' else 'liste des changements'})",
                    g[f"round_{way}_mbps"], "Mo/s", f"{g[f'round_ratio_{way}']:.2f}× la copie brute", None))
     print(line("  (durée de ce banc, préparation comprise)", s["total_s"], "s", "", None))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,7 +207,7 @@ async def _send_chunks(client: httpx.AsyncClient, local: LocalFile, up: Upload, 
     def sent(length: int) -> None:
         nonlocal t, done
         done += length
-        t = transfers.advance(t, done)
+        t = transfers.advance(t, min(done, up.size))
 
     for run in _runs(up.chunks, received):
         with open(local.disk, "rb") as f:
@@ -223,12 +224,12 @@ async def _send_chunks(client: httpx.AsyncClient, local: LocalFile, up: Upload, 
 
 async def _frames(f: BinaryIO, local: LocalFile, up: Upload, run: range,
                   sent: Callable[[int], None]) -> AsyncIterator[bytes]:
-    """The chunks `run` of the file, each followed by its BLAKE3, read as they go. Raises
-    Unstable (the file is shorter than scanned)."""
+    """The chunks `run` of the file, each followed by its BLAKE3, read as they go (`sent` is
+    told each block's length, for the progress). Raises Unstable (the file is shorter than
+    scanned)."""
     f.seek(run.start * up.chunk_size)
     for i in run:
-        length = min(up.chunk_size, up.size - i * up.chunk_size)
-        left, hasher = length, chunk_hasher()
+        left, hasher = min(up.chunk_size, up.size - i * up.chunk_size), chunk_hasher()
         while left:
             block = f.read(min(WRITE, left))
             if not block:
@@ -236,8 +237,8 @@ async def _frames(f: BinaryIO, local: LocalFile, up: Upload, run: range,
             hasher.update(block)
             left -= len(block)
             yield block
+            sent(len(block))
         yield hasher.digest()
-        sent(length)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
@@ -323,17 +324,18 @@ async def _fetch(client: httpx.AsyncClient, folder_id: str, entry: dict[str, Any
         t = transfers.start(folder_id, entry["path"], DOWN, size, done)
         digest = hashlib.sha256() if mode == "wb" else None
         with open(temp, mode) as f:
-            early, told, flushed = EarlyFlush(f.fileno()), done, done
+            early, told, told_at, flushed = EarlyFlush(f.fileno()), done, time.monotonic(), done
             try:
                 # Pieces as they come: asking httpx for 1 Mio blocks costs more in copies than the
-                # hashing itself. Progress is told by the Mio, and the disk flushes as it goes.
+                # hashing itself. Progress is told by the Mio or every quarter second (a slow
+                # link), and the disk flushes as it goes.
                 async for block in response.aiter_bytes():
                     f.write(block)
                     if digest is not None:
                         digest.update(block)
                     done += len(block)
-                    if done - told >= WRITE:
-                        t, told = transfers.advance(t, done), done
+                    if done - told >= WRITE or time.monotonic() - told_at >= 0.25:
+                        t, told, told_at = transfers.advance(t, done), done, time.monotonic()
                     if done - flushed >= FLUSH_EVERY:
                         f.flush()
                         early.kick()

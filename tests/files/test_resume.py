@@ -48,49 +48,36 @@ class Cutter(httpx.AsyncBaseTransport):
         if self.down:
             raise httpx.ConnectError("réseau coupé", request=request)
         if request.method == "PUT" and "/chunks/" in request.url.path:
-            request.stream = _CutUpload(self, request.stream)  # type: ignore[arg-type]
+            request.stream = _Cut(self, request.stream, "upload")  # type: ignore[arg-type]
         response = await self.inner.handle_async_request(request)
         if request.method == "GET" and request.url.path.endswith("/content"):
             self.ranges.append(request.headers.get("range", ""))
             return httpx.Response(response.status_code, headers=response.headers, request=request,
-                                  stream=_Counted(self, response.stream))  # type: ignore[arg-type]
+                                  stream=_Cut(self, response.stream, "download"))  # type: ignore[arg-type]
         return response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
 
 
-class _CutUpload(httpx.AsyncByteStream):
-    def __init__(self, cutter: Cutter, inner: Any) -> None:
-        self.cutter, self.inner = cutter, inner
+class _Cut(httpx.AsyncByteStream):
+    """A body on its way (`way`: "upload" or "download"), counted in the cutter's `uploaded` or
+    `downloaded`, and cut at its `…_bytes_before_cut`."""
+
+    def __init__(self, cutter: Cutter, inner: Any, way: str) -> None:
+        self.cutter, self.inner, self.way = cutter, inner, way
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        count = f"{self.way}ed"
         async for block in self.inner:
-            limit = self.cutter.upload_bytes_before_cut
-            if limit is not None and self.cutter.uploaded + len(block) > limit:
-                part = block[: max(limit - self.cutter.uploaded, 0)]
-                self.cutter.uploaded += len(part)
+            limit, done = getattr(self.cutter, f"{self.way}_bytes_before_cut"), getattr(self.cutter, count)
+            if limit is not None and done + len(block) > limit:
+                part = block[: max(limit - done, 0)]
+                setattr(self.cutter, count, done + len(part))
                 yield part
                 self.cutter.down = True
-                raise httpx.WriteError("réseau coupé")
-            self.cutter.uploaded += len(block)
-            yield block
-
-
-class _Counted(httpx.AsyncByteStream):
-    def __init__(self, cutter: Cutter, inner: Any) -> None:
-        self.cutter, self.inner = cutter, inner
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for block in self.inner:
-            limit = self.cutter.download_bytes_before_cut
-            if limit is not None and self.cutter.downloaded + len(block) > limit:
-                part = block[: max(limit - self.cutter.downloaded, 0)]
-                self.cutter.downloaded += len(part)
-                yield part
-                self.cutter.down = True
-                raise httpx.ReadError("réseau coupé")
-            self.cutter.downloaded += len(block)
+                raise httpx.WriteError("réseau coupé") if self.way == "upload" else httpx.ReadError("réseau coupé")
+            setattr(self.cutter, count, done + len(block))
             yield block
 
 
