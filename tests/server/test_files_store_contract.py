@@ -226,3 +226,36 @@ async def test_blob_store_takes_a_finished_file_by_rename_or_copy(tmp_path: Path
     with pytest.raises(StoreError):
         await BlobStore.stage_file(blobs, part, BlobInfo(info.sha256, len(data) + 1))
     assert await blobs.hashes() == [info.sha256]
+
+
+async def test_schema_5_forgets_chunks_checked_with_sha256(tmp_path: Path) -> None:
+    """Chunks recorded by a version 4 server (with their SHA-256) are forgotten, to be sent
+    again and checked with BLAKE3; the session itself stays."""
+    import sqlite3
+
+    from sync.server.store.sqlite import SqliteStore
+    from sync.server.store.sqlite_schema import MIGRATIONS
+
+    path = tmp_path / "v4.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("".join(MIGRATIONS[v] for v in range(1, 5)) + "PRAGMA user_version = 4;")
+    conn.executescript(f"""
+        INSERT INTO users VALUES ('alice', 'h', 0);
+        INSERT INTO file_folders(id, name, quota_bytes, created_by, created_at)
+            VALUES ('{F}', 'Plans', 1000, 'alice', 0);
+        INSERT INTO file_members VALUES ('{F}', 'alice', 'owner');
+        INSERT INTO file_uploads VALUES ('{"1" * 32}', '{F}', 'alice', 'gros.bin', 250, '{D}', 100, NULL, 0, 0);
+        INSERT INTO file_upload_chunks VALUES ('{"1" * 32}', 0, '{A}');
+    """)
+    conn.commit()
+    conn.close()
+    s = SqliteStore(path)
+    await s.open()
+    try:
+        got = await s.get_file_upload("1" * 32)
+        assert got is not None and got.path == "gros.bin" and got.received == ()
+        await s.add_upload_chunk(got.id, 1, B)
+        got = await s.get_file_upload(got.id)
+        assert got is not None and got.received == ((1, B),)
+    finally:
+        await s.close()
