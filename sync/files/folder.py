@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -85,6 +86,7 @@ class FolderSync:
         self.entries: dict[str, Entry] = {}
         self.paths: dict[str, str] = {}  # file id → path in `entries`: lookups stay O(1) at 10,000 files
         self.issues: dict[str, tuple[str, str]] = {}
+        self.retry_rev: int | None = None  # the first change that must wait for the next round
         self.scan = Scan()
         self._conflicts: dict[str, str] = {}  # conflict copy made this round → the path it copies
 
@@ -111,12 +113,17 @@ class FolderSync:
                 self.store.set_error(self.folder.id, str(exc))
             self.report.errors.append(f"« {self.folder.name} » : {exc}")
             return
-        retry_rev: int | None = None
+        # Files new to this PC, whose path is free here, cannot meet any other change: they come
+        # several at once (a first sync of thousands of files waits on the network, not the
+        # disk); the others one by one, in the server's order.
+        here = {p.casefold() for p in (*self.entries, *self.scan.disk)}
+        fresh = [e for e in remote if not e["deleted"] and e["path"].casefold() not in here
+                 and self._by_id(e["file_id"]) is None]
+        ids = {e["file_id"] for e in fresh}
         for entry in remote:
-            try:
-                await self._guard(entry["path"], self._remote(entry))
-            except Retry:
-                retry_rev = entry["rev"] if retry_rev is None else min(retry_rev, entry["rev"])
+            if entry["file_id"] not in ids:
+                await self._take(entry)
+        await _some_at_once(self._take(entry) for entry in fresh)
         await self._push()
         for rel in self.scan.unstable:
             self.issues.setdefault(rel, (PENDING, "en cours d'écriture : envoyé quand il sera refermé"))
@@ -124,7 +131,7 @@ class FolderSync:
             self.issues[rel] = (ERROR, why)
         with transaction(self.store.conn):
             self.store.set_issues(self.folder.id, self.issues)
-            self.store.set_rev(self.folder.id, rev if retry_rev is None else retry_rev - 1)
+            self.store.set_rev(self.folder.id, rev if self.retry_rev is None else self.retry_rev - 1)
             self.store.synced_now(self.folder.id)
         for rel, (state, why) in sorted(self.issues.items()):
             if state == ERROR:
@@ -142,6 +149,13 @@ class FolderSync:
                 break
             since = int(page["entries"][-1]["rev"])
         return sorted(latest.values(), key=lambda e: int(e["rev"])), rev
+
+    async def _take(self, entry: dict[str, Any]) -> None:
+        """Apply one change of the server's; one that must wait keeps the folder's rev before it."""
+        try:
+            await self._guard(entry["path"], self._remote(entry))
+        except Retry:
+            self.retry_rev = entry["rev"] if self.retry_rev is None else min(self.retry_rev, entry["rev"])
 
     async def _guard(self, rel: str, step: Any) -> None:
         """Run one file's step: a refusal or a local disk error becomes that file's error,
@@ -286,10 +300,10 @@ class FolderSync:
                 await self._guard(new, self._move(self.entries[old], local))
             except Retry:
                 pass
-        for rel, local in sorted(s.changed.items()):
-            await self._try(rel, self._send(local, self.entries[rel]))
-        for rel, local in sorted(s.new.items()):
-            await self._try(rel, self._send(local, None))
+        sends: list[tuple[str, LocalFile, Entry | None]] = [
+            (rel, local, self.entries[rel]) for rel, local in sorted(s.changed.items())]
+        sends += [(rel, local, None) for rel, local in sorted(s.new.items())]
+        await _some_at_once(self._try(rel, self._send(local, row)) for rel, local, row in sends)
         for rel in sorted(s.missing):
             if rel in self.entries:
                 await self._try(rel, self._delete(self.entries[rel]))
@@ -401,3 +415,28 @@ class FolderSync:
             except OSError:
                 return
             folder = folder.parent
+
+
+SENDS_AT_ONCE = 8
+
+
+async def _some_at_once(steps: Iterable[Awaitable[None]]) -> None:
+    """Run `steps` (each for its own path) SENDS_AT_ONCE at a time: a small file's upload waits
+    on the server's fsyncs far more than it works, so several in flight keep both sides busy.
+    The first failure cancels the others and is raised."""
+    pending: set[asyncio.Future[None]] = set()
+    try:
+        for step in steps:
+            if len(pending) >= SENDS_AT_ONCE:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
+            pending.add(asyncio.ensure_future(step))
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)

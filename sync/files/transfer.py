@@ -18,6 +18,7 @@ synced version).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
@@ -342,7 +343,7 @@ async def _fetch(client: httpx.AsyncClient, folder_id: str, entry: dict[str, Any
                         flushed = done
                 f.flush()
                 await early.wait()
-                os.fsync(f.fileno())
+                await asyncio.to_thread(os.fsync, f.fileno())  # other downloads go on meanwhile
             finally:
                 early.close()
         transfers.finish(t)

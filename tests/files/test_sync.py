@@ -411,3 +411,31 @@ def test_the_engine_round_includes_files_with_progress(tmp_path: Path) -> None:
             assert bob.status.pending == {} and b.bob.tree() == {"a.txt": "a", "b.txt": "b"}
 
     run(scenario())
+
+
+def test_many_files_at_once_with_conflicts_among_them(tmp_path: Path) -> None:
+    """Uploads and first downloads go several at once: 60 files in subfolders, three edited
+    on both sides among them, arrive whole on both PCs, each conflict kept once."""
+    async def scenario() -> None:
+        async with bank(tmp_path) as b:
+            for i in range(3):
+                b.alice.write(f"Actes/acte-{i}.txt", f"base {i}")
+            await b.alice.sync()
+            await b.bob.sync()
+            for i in range(60):
+                b.alice.write(f"Photos/lot-{i % 4}/photo-{i}.jpg", f"photo {i} " * (i + 1))
+            for i in range(3):
+                b.alice.write(f"Actes/acte-{i}.txt", f"alice {i}")
+                b.bob.write(f"Actes/acte-{i}.txt", f"bob {i}")
+            assert (await b.alice.sync()).up == 63
+            report = await b.bob.sync()
+            assert (report.down, report.conflicts, report.errors) == (63, 3, [])
+            await b.alice.sync()
+            tree = b.bob.tree()
+            assert len(tree) == 66 and b.alice.tree() == tree
+            assert {p: d for p, d in tree.items() if p.startswith("Actes/acte-") and "conflit" not in p} == {
+                f"Actes/acte-{i}.txt": f"alice {i}" for i in range(3)}
+            assert sorted(d for p, d in tree.items() if "conflit de bob" in p) == [f"bob {i}" for i in range(3)]
+            assert await b.server_files() == {p: sha(d) for p, d in tree.items()}
+
+    run(scenario())
