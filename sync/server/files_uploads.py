@@ -3,7 +3,7 @@ chunk size, base version), chunks arrive in any order and any number of times, a
 turns them into a new version. The contract is in `files.py`; a chunk request's body is
 described in `sync.protocol.file_chunks`.
 
-As fast as a plain copy, without trust. A chunk request streams one or more chunks, each
+Streamed like a plain copy, without trust. A chunk request streams one or more chunks, each
 followed by its BLAKE3. The server hashes each chunk as its bytes arrive and hands them at
 once to a worker thread that writes them at their offset in the session's part file
 (`uploads_path`/ID.part) while the next bytes arrive. A chunk counts as received (a row in the
