@@ -69,6 +69,10 @@ def explain(exc: BaseException, server_url: str) -> SyncError:
                                "Vérifiez l'adresse, ou le réseau.")
         return Unreachable(f"Serveur injoignable : {server_url} ne répond pas "
                            "(hors ligne, ou serveur arrêté).")
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
+        # The server stopped, or the network dropped, in the middle of an exchange.
+        return Unreachable(f"Connexion coupée avec {server_url} en cours d'échange (serveur arrêté ou "
+                           "réseau perdu) : ce qui était fait reste fait, la suite reprendra.")
     return Unreachable(f"Serveur injoignable : {server_url} ({text or type(exc).__name__}).")
 
 
