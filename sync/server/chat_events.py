@@ -10,6 +10,8 @@ so a client receives the events of every room it belongs to and nothing else:
     {"type": "removed", "room": ID}          the user left or was removed from a room
     {"type": "read", "room": ID, "seq": N}   the user's read marker moved (their other devices)
     {"type": "typing", "room": ID, "user": NAME}
+    {"type": "files", "folder": ID}          a shared folder of the document bank changed (its
+                                             files or its members): sync it now (`files.nudging`)
     {"type": "error", "error": "…"}          answer to a bad client frame; the socket stays open
 
 Clients send `{"type": "typing", "room": ID}`; it reaches the room's other connections. A

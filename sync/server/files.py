@@ -129,7 +129,9 @@ Resumable uploads (`files_uploads.py`)
 - `DELETE .../folders/{fid}/uploads/{uid}` → 204. Sessions untouched for
   `files_upload_ttl_seconds` (7 days) are dropped at start-up.
 
-Every handler runs on the loop thread and checks rights first.
+Every handler runs on the loop thread and checks rights first. After a change (a file
+written, moved, deleted, restored; a member or the group changed), every member's event
+stream (`/api/chat/events`) gets `{"type": "files", "folder": ID}`: their apps sync at once.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -147,8 +149,9 @@ from starlette.routing import Route
 
 from sync.protocol.file_paths import PathRefused, check_path
 
+from .chat_events import publish_to_users
 from .config import check_group_name, check_username
-from .deps import ROLE_LABELS, ApiError, Services, authenticated, read_json_object
+from .deps import ROLE_LABELS, ApiError, Services, authenticated, read_json_object, services
 from .errors import (
     FilePreconditionFailed,
     InvalidName,
@@ -156,6 +159,7 @@ from .errors import (
     NotAMember,
     PathConflict,
     QuotaExceeded,
+    StoreError,
     UnknownFile,
     UnknownFileFolder,
     UnknownGroup,
@@ -164,6 +168,7 @@ from .errors import (
 )
 from .store.base import FileEntry, FileFolder, FolderMember, Role
 
+Endpoint = Callable[[Request], Awaitable[Response]]
 ID_RE = re.compile(r"[0-9a-f]{32}")
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 MAX_NAME_CHARS = 100
@@ -453,6 +458,29 @@ async def changes(request: Request) -> Response:
     return JSONResponse({"rev": rev, "entries": [entry_json(e) for e in entries], "more": len(entries) == limit})
 
 
+def nudging(endpoint: Endpoint) -> Endpoint:
+    """Wrap a handler that changes a folder (its files or its members): once it answered 2xx,
+    every member's app, and the user a removal concerns, is told through its event stream
+    (`chat_events`: {"type": "files", "folder": ID}) to sync now rather than at its next
+    round. A nudge carries nothing but the folder's id: the round fetches, with rights checked."""
+
+    async def handler(request: Request) -> Response:
+        response = await endpoint(request)
+        if 200 <= response.status_code < 300:
+            folder_id = str(request.path_params["folder_id"])
+            svc = services(request.app)
+            try:
+                users = {m.username for m in await svc.store.list_file_members(folder_id)}
+            except (StoreError, UnknownFileFolder):  # best effort: the next round still comes
+                return response
+            if removed := request.path_params.get("username"):
+                users.add(str(removed))
+            publish_to_users(svc, users, {"type": "files", "folder": folder_id})
+        return response
+
+    return handler
+
+
 def routes() -> list[Route]:
     """Return the folder, member and change-feed routes."""
     base = "/api/files/folders/{folder_id}"
@@ -461,9 +489,9 @@ def routes() -> list[Route]:
         Route("/api/files/folders", create_folder, methods=["POST"]),
         Route(base, get_folder, methods=["GET"]),
         Route(f"{base}/members", list_members, methods=["GET"]),
-        Route(base + "/members/{username}", set_member, methods=["PUT"]),
-        Route(base + "/members/{username}", remove_member, methods=["DELETE"]),
-        Route(f"{base}/group", set_group, methods=["PUT"]),
+        Route(base + "/members/{username}", nudging(set_member), methods=["PUT"]),
+        Route(base + "/members/{username}", nudging(remove_member), methods=["DELETE"]),
+        Route(f"{base}/group", nudging(set_group), methods=["PUT"]),
         Route(f"{base}/quota", set_quota, methods=["PUT"]),
         Route(f"{base}/changes", changes, methods=["GET"]),
     ]

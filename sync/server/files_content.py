@@ -25,6 +25,7 @@ from .files import (
     etag,
     etag_value,
     id_param,
+    nudging,
     precondition,
     query_path,
     require_folder,
@@ -194,6 +195,6 @@ def routes() -> list[Route]:
     folder = "/api/files/folders/{folder_id}"
     return [
         Route(f"{folder}/content", get_content_by_path, methods=["GET"]),
-        Route(f"{folder}/content", put_content, methods=["PUT"]),
+        Route(f"{folder}/content", nudging(put_content), methods=["PUT"]),
         Route(folder + "/files/{file_id}/content", get_content_by_id, methods=["GET"]),
     ]

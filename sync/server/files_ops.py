@@ -19,6 +19,7 @@ from .files import (
     entry_json,
     etag,
     id_param,
+    nudging,
     precondition,
     require_folder,
     store_errors,
@@ -140,12 +141,12 @@ def routes() -> list[Route]:
     file = "/api/files/folders/{folder_id}/files/{file_id}"
     return [
         Route(file, get_entry, methods=["GET"]),
-        Route(file, delete, methods=["DELETE"]),
-        Route(f"{file}/move", move, methods=["POST"]),
-        Route(f"{file}/restore", restore, methods=["POST"]),
+        Route(file, nudging(delete), methods=["DELETE"]),
+        Route(f"{file}/move", nudging(move), methods=["POST"]),
+        Route(f"{file}/restore", nudging(restore), methods=["POST"]),
         Route(f"{file}/versions", versions, methods=["GET"]),
-        Route(file + "/versions/{version}/restore", restore_version, methods=["POST"]),
-        Route("/api/files/folders/{folder_id}/move-folder", move_folder, methods=["POST"]),
+        Route(file + "/versions/{version}/restore", nudging(restore_version), methods=["POST"]),
+        Route("/api/files/folders/{folder_id}/move-folder", nudging(move_folder), methods=["POST"]),
         Route("/api/files/folders/{folder_id}/trash", trash, methods=["GET"]),
         Route("/api/files/folders/{folder_id}/trash/{file_id}", purge, methods=["DELETE"]),
     ]

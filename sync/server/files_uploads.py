@@ -56,6 +56,7 @@ from .files import (
     checked_path,
     etag_value,
     id_param,
+    nudging,
     require_folder,
     store_errors,
 )
@@ -577,5 +578,5 @@ def routes() -> list[Route]:
         Route(one, get_upload, methods=["GET"]),
         Route(one, delete_upload, methods=["DELETE"]),
         Route(one + "/chunks/{index}", put_chunks, methods=["PUT"]),
-        Route(f"{one}/commit", commit_upload, methods=["POST"]),
+        Route(f"{one}/commit", nudging(commit_upload), methods=["POST"]),
     ]

@@ -157,6 +157,15 @@ def test_folders_states_choose_watch_and_open(qtbot: QtBot, quiet_window: Any, s
     qtbot.waitUntil(lambda: page.file_state("Délibération 2026-014.odt") == "synced", timeout=WAIT)
     qtbot.waitUntil(lambda: page.folder_state(page.selected_folder())[0] == "À jour", timeout=WAIT)  # type: ignore[arg-type]
 
+    # A file bob saves on the server reaches alice's folder by itself too: the server nudges her
+    # app through its event stream (no round would come for an hour).
+    with _api(server, "bob") as bob:
+        r = bob.put(f"/api/files/folders/{urbanisme}/content", params={"path": "Plan de zonage.pdf"},
+                    content=b"plan de bob", headers={"If-None-Match": "*"})
+        assert r.status_code == 201, r.text
+    qtbot.waitUntil(lambda: (where / "Plan de zonage.pdf").exists(), timeout=WAIT)
+    assert (where / "Plan de zonage.pdf").read_bytes() == b"plan de bob"
+
     # Ctrl+O opens the selected file with the system's application; Suppr deletes nothing.
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)

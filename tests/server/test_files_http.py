@@ -11,10 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from httpx_ws import connect_ws
 
 from sync.server.config import MIB
 
-from .helpers import KIB, ServerThread, make_config
+from .helpers import KIB, TIMEOUT, ServerThread, make_config
+from .test_chat_http import events_of
 
 KEEP = 3
 QUOTA = 4 * MIB
@@ -356,3 +358,31 @@ def test_move_folder_renames_its_case(bank: ServerThread) -> None:
         assert get(a, fid, "marchés/2024/lot 2.pdf").content == b"2"
         assert a.post(f"/api/files/folders/{fid}/move-folder", json={"from": "rien", "to": "x"}).status_code == 404
         assert a.post(f"/api/files/folders/{fid}/move-folder", json={"from": "..", "to": "x"}).status_code == 400
+
+
+def test_members_apps_are_nudged_when_a_folder_changes(bank: ServerThread) -> None:
+    """A change in a folder reaches its members' event streams as {"type": "files", "folder"},
+    so that their apps sync within seconds; an added or removed member is told too; anyone else
+    hears nothing of it."""
+    _, ta = bank.user_with_token()
+    bob, tb = bank.user_with_token()
+    carol, tc = bank.user_with_token()
+    url = f"{bank.url}/api/chat/events?token="
+    with bank.client(ta) as a, bank.client(tc) as c, httpx.Client(timeout=TIMEOUT) as http, \
+            connect_ws(url + tb, http) as bws, connect_ws(url + tc, http) as cws:
+        fid = new_folder(a, members=[bob])
+        own = new_folder(c, "Les miens")
+        nudge = {"type": "files", "folder": fid}
+        assert put(a, fid, "plan.pdf", b"v1").status_code == 201
+        assert events_of(bws, "files") == nudge
+        blind = a.put(f"/api/files/folders/{fid}/content", params={"path": "plan.pdf"}, content=b"v2")
+        assert blind.status_code == 428  # refused: nothing changed, nobody nudged
+        assert a.put(f"/api/files/folders/{fid}/members/{carol}", json={"role": "reader"}).status_code == 200
+        assert events_of(cws, "files") == nudge  # her app now lists the folder
+        assert a.delete(f"/api/files/folders/{fid}/members/{carol}").status_code == 200
+        assert events_of(cws, "files") == nudge  # and drops it
+        assert put(a, fid, "autre.pdf", b"x").status_code == 201
+        assert put(c, own, "à moi.pdf", b"x").status_code == 201
+        assert events_of(cws, "files") == {"type": "files", "folder": own}  # carol: nothing of fid since
+        for _ in range(3):  # bob: carol added, carol removed, the new file
+            assert events_of(bws, "files") == nudge
