@@ -2,10 +2,10 @@
 
 Each event is applied to the store as it arrives (a new message shows without waiting for a
 sync round) through `sync.chat.apply_event`, which only moves a message forward (an event and
-a sync round may cross). A shared folder's nudge ("files") asks for a round at once, so that a
-colleague's saved file reaches this PC within seconds. The stream is a shortcut, not the source of truth: whenever it
-(re)connects, or says that rooms changed, the caller runs a full round, which fetches by change
-revision whatever the stream missed. Runs in the sync thread.
+a sync round may cross). A shared folder's nudge ("files") asks for a round at once, so that
+a colleague's saved file reaches this PC within seconds. The stream is a shortcut, not the
+source of truth: whenever it (re)connects, or says that rooms changed, the caller runs a full
+round, which fetches by change revision whatever the stream missed. Runs in the sync thread.
 """
 
 from __future__ import annotations

@@ -417,17 +417,17 @@ class FolderSync:
             folder = folder.parent
 
 
-SENDS_AT_ONCE = 8
+AT_ONCE = 8  # transfers of one folder in flight together
 
 
 async def _some_at_once(steps: Iterable[Awaitable[None]]) -> None:
-    """Run `steps` (each for its own path) SENDS_AT_ONCE at a time: a small file's upload waits
-    on the server's fsyncs far more than it works, so several in flight keep both sides busy.
-    The first failure cancels the others and is raised."""
+    """Run `steps` (each for its own path) AT_ONCE at a time: a small file's transfer waits on
+    the network and the fsyncs far more than it works, so several in flight keep both sides
+    busy. The first failure cancels the others and is raised."""
     pending: set[asyncio.Future[None]] = set()
     try:
         for step in steps:
-            if len(pending) >= SENDS_AT_ONCE:
+            if len(pending) >= AT_ONCE:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     task.result()
