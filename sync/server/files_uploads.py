@@ -226,6 +226,9 @@ class ChunkStream:
             self.received.add(index)
         else:
             self.bad.append(index)
+        # Forget the jobs that ended well (a 50 Go upload makes ~100,000 of them); failures
+        # stay for `drain` to report.
+        self._jobs = [j for j in self._jobs if not j.done() or j.cancelled() or j.exception() is not None]
         self.index += 1
         self._start()
 
