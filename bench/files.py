@@ -203,8 +203,8 @@ def idle_figures(root: Path, folder_id: str, seconds: float) -> dict[str, float]
 # fsyncs the part file, checks the SHA-256, renames it into the blob store (and fsyncs the
 # folder), and records the version in its store.
 # Parvis download: one streamed GET (the server reads the blob by 256 Kio); the client writes
-# a hidden temp file by 1 Mio, hashing it as it arrives, fsyncs it, and renames it over the
-# target once the SHA-256 matched.
+# the pieces into a hidden temp file as they come, hashing them, flushes it to disk as it
+# grows, fsyncs it, and renames it over the target once the SHA-256 matched.
 #
 # A third figure for uploads: the raw copy whose server also computes the SHA-256 of what it
 # receives (`?sha256=1`), as any server must that checks a file is the one announced before
