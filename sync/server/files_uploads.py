@@ -35,7 +35,7 @@ import os
 import time
 import uuid
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,15 +106,13 @@ class ChunkStream:
         self.parts, self.store, self.upload = parts, store, upload
         self.received = {i for i, _ in upload.received}
         self.index = first  # the chunk whose bytes, then digest, arrive now
-        self.recorded: list[int] = []  # chunks this stream added
         self.bad: list[int] = []  # chunks whose digest did not match
         self.superseded = False
         self._fd = -1
         self._early: EarlyFlush | None = None
         self._disk = ThreadPoolExecutor(1, thread_name_prefix="envoi-disque")
         self._hash = ThreadPoolExecutor(1, thread_name_prefix="envoi-sha256")
-        self._writes: deque[Future[None]] = deque()  # for the stream to wait when the disk is behind
-        self._last_write: asyncio.Future[Any] | None = None
+        self._writes: deque[asyncio.Future[Any]] = deque()  # the latest writes (back-pressure)
         self._jobs: list[asyncio.Future[Any]] = []  # writes, hash feeds and records, to drain
         self._batch: list[memoryview] = []
         self._batch_offset = self._batch_bytes = 0
@@ -193,15 +191,14 @@ class ChunkStream:
         self._submit_write(self._batch_offset, self._batch)
         self._batch, self._batch_bytes = [], 0
         if len(self._writes) > _AHEAD:  # the disk is behind: let the socket wait
-            await asyncio.wrap_future(self._writes.popleft())
+            await self._writes.popleft()
 
     def _submit_write(self, offset: int, pieces: list[memoryview]) -> None:
         if self.superseded:  # (checked again after each wait: a newer stream may have started meanwhile)
             raise Superseded()
-        future = self._disk.submit(_write_at, self._fd, offset, pieces)
+        future = asyncio.wrap_future(self._disk.submit(_write_at, self._fd, offset, pieces))
         self._writes.append(future)
-        self._last_write = asyncio.wrap_future(future)  # done: so are all before it (one thread)
-        self._jobs.append(self._last_write)
+        self._jobs.append(future)
 
     async def _chunk_done(self) -> None:
         index, upload = self.index, self.upload
@@ -220,7 +217,8 @@ class ChunkStream:
             if running is not None and running.offset == offset:
                 running.offset += length
                 self._jobs.append(asyncio.wrap_future(self._hash.submit(_feed, running.digest, self._pieces)))
-            self._jobs.append(asyncio.ensure_future(self._record(index, digest.hex(), self._last_write)))
+            # The last write submitted: once done, so are all before it (one disk thread).
+            self._jobs.append(asyncio.ensure_future(self._record(index, digest.hex(), self._writes[-1])))
             if self._early is not None:  # the disk works while the next chunk arrives: the commit's fsync waits less
                 self._early.kick()
             self.received.add(index)
@@ -232,11 +230,9 @@ class ChunkStream:
         self.index += 1
         self._start()
 
-    async def _record(self, index: int, digest: str, written_: asyncio.Future[Any] | None) -> None:
-        if written_ is not None:
-            await written_
+    async def _record(self, index: int, digest: str, written_: asyncio.Future[Any]) -> None:
+        await written_
         await self.store.add_upload_chunk(self.upload.id, index, digest)
-        self.recorded.append(index)
 
     async def drain(self) -> None:
         """Wait for the writes, hash feeds and records under way. Raises the first failure
