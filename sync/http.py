@@ -7,6 +7,7 @@ import functools
 import os
 import ssl
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -76,15 +77,20 @@ def explain(exc: BaseException, server_url: str) -> SyncError:
     return Unreachable(f"Serveur injoignable : {server_url} ({text or type(exc).__name__}).")
 
 
+def json_body(response: httpx.Response) -> dict[str, Any]:
+    """The response's JSON object, or {} when its body is not one (a proxy's error page, say)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def check(response: httpx.Response) -> httpx.Response:
     """Return the response if it succeeded; raise AuthFailed, Refused or SyncError otherwise."""
     if response.is_success:
         return response
-    try:
-        message = str(response.json().get("error", ""))
-    except ValueError:
-        message = ""
-    message = message or response.reason_phrase
+    message = str(json_body(response).get("error", "")) or response.reason_phrase
     if response.status_code == 401:
         raise AuthFailed(f"Le serveur refuse l'authentification : {message}. Reconnectez le compte "
                          "avec « parvis account add ».")

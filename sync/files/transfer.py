@@ -35,7 +35,7 @@ from sync.protocol.file_chunks import body_length, chunk_hasher
 
 from ..errors import Refused, SyncError
 from ..flush import EarlyFlush
-from ..http import check
+from ..http import check, json_body
 from .names import local_path, temp_name
 from .progress import DOWN, UP, Transfer, Transfers
 from .scan import LocalFile, Unstable
@@ -94,11 +94,7 @@ def _precondition(base: str | None) -> dict[str, str]:
 def _written(response: httpx.Response) -> dict[str, Any]:
     """The entry of a successful write; raises Conflict on 412, Refused/SyncError otherwise."""
     if response.status_code == 412:
-        try:
-            current = response.json().get("current")
-        except ValueError:
-            current = None
-        raise Conflict(current)
+        raise Conflict(json_body(response).get("current"))
     if response.status_code == 507:
         raise Refused(f"Refusé par le serveur : {response.json().get('error', 'quota dépassé')}.")
     result: dict[str, Any] = check(response).json()
@@ -215,8 +211,9 @@ async def _send_chunks(client: httpx.AsyncClient, local: LocalFile, up: Upload, 
             response = await client.put(f"{url}/chunks/{run.start}", content=_frames(f, local, up, run, sent),
                                         headers={"Content-Length": str(body_length(up.size, up.chunk_size,
                                                                                    run.start, len(run)))})
-        if response.status_code == 400 and "bad" in _json(response):  # damaged on the way: sent again
-            received.update(set(run) - set(_json(response)["bad"]))
+        bad = json_body(response).get("bad") if response.status_code == 400 else None
+        if bad is not None:  # damaged on the way: sent again
+            received.update(set(run) - set(bad))
             continue
         check(response)
         received.update(run)
@@ -240,14 +237,6 @@ async def _frames(f: BinaryIO, local: LocalFile, up: Upload, run: range,
             yield block
             sent(len(block))
         yield hasher.digest()
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 async def delete_session(client: httpx.AsyncClient, store: FilesStore, folder_id: str, path: str) -> None:
