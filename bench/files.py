@@ -42,7 +42,7 @@ from sync import files
 from sync.docs import relax_durability
 from sync.files import FilesReport, Transfers
 from sync.files.watch import FolderWatcher
-from tests.e2e.servers import Server, add_user, free_port, start_server
+from tests.e2e.servers import Server, add_user, free_port, start_server, stop_process, wait_ready
 
 from .report import Line, standalone
 
@@ -277,26 +277,15 @@ def _raw_server(folder: Path) -> Iterator[str]:
                                    cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
+        problem = wait_ready(process, lambda: httpx.get(f"{url}/healthz", timeout=1.0),
+                             lambda r: r.status_code == 200, 30.0)
+        if problem is not None:
             if process.poll() is not None:
                 raise RuntimeError(f"le serveur brut s'est arrêté :\n{log.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("le serveur brut ne répond pas")
-            time.sleep(0.05)
+            raise RuntimeError(f"le serveur brut ne répond pas ({problem})")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(process)
 
 
 async def _raw_put(url: str, source: Path) -> None:

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -31,7 +30,7 @@ import httpx
 from caldav.davclient import DAVClient
 from caldav.elements import ical
 
-from tests.e2e.servers import free_port
+from tests.e2e.servers import free_port, stop_process, wait_ready
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 20.0
@@ -125,14 +124,8 @@ class Radicale:
         self.stop()
 
     def _terminate(self) -> None:
-        process = self._process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        if self._process is not None:
+            stop_process(self._process)
 
     def _launch(self) -> None:
         command = [
@@ -146,19 +139,12 @@ class Radicale:
         with self.log_file.open("ab") as out:
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
                                              stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT
-        problem = "pas de réponse"
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"Radicale s'est arrêté ({self._process.returncode}) :\n{self.log()[-4000:]}")
-            try:
-                response = httpx.request("OPTIONS", self.url, timeout=1.0)
-                if response.status_code < 500:
-                    return
-                problem = f"HTTP {response.status_code}"
-            except httpx.HTTPError as exc:
-                problem = str(exc) or type(exc).__name__
-            time.sleep(0.02)
+        problem = wait_ready(self._process, lambda: httpx.request("OPTIONS", self.url, timeout=1.0),
+                             lambda r: r.status_code < 500, START_TIMEOUT, pause=0.02)
+        if problem is None:
+            return
+        if self._process.poll() is not None:
+            raise RuntimeError(f"Radicale s'est arrêté ({self._process.returncode}) :\n{self.log()[-4000:]}")
         self._terminate()
         raise RuntimeError(f"Radicale ne répond pas après {START_TIMEOUT} s ({problem}) :\n{self.log()[-4000:]}")
 

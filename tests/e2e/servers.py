@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,38 @@ def executable(name: str) -> str:
     if found is None:
         raise FileNotFoundError(f"{name} introuvable : installez le projet (make test).")
     return found
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it is still there after 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+def wait_ready(process: subprocess.Popen[bytes], ask: Callable[[], httpx.Response],
+               ready: Callable[[httpx.Response], bool], timeout: float, pause: float = 0.05) -> str | None:
+    """Ask a starting server until its answer is `ready`, it exits, or `timeout` s pass. Return
+    None once ready, else why not (the caller says it in its own words): the process's exit, or
+    its last answer or error."""
+    deadline = time.monotonic() + timeout
+    problem = "pas de réponse"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return f"arrêté ({process.returncode})"
+        try:
+            response = ask()
+            if ready(response):
+                return None
+            problem = f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            problem = str(exc) or type(exc).__name__
+        time.sleep(pause)
+    return problem
 
 
 def free_port() -> int:
@@ -57,13 +90,7 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        stop_process(self.process)
 
 
 def run_server_cli(data: Path, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -98,19 +125,12 @@ def start_server(data: Path, timeout: float = START_TIMEOUT, port: int | None = 
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
         )
     server = Server(process, port, data, log)
-    deadline = time.monotonic() + timeout
-    problem = "pas de réponse"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"parvis-server s'est arrêté ({process.returncode}) :\n{server.output()}")
-        try:
-            response = httpx.get(f"{server.url}/healthz", timeout=1.0)
-            if response.status_code == 200:
-                return server
-            problem = f"HTTP {response.status_code}"
-        except httpx.HTTPError as exc:
-            problem = str(exc) or type(exc).__name__
-        time.sleep(0.05)
+    problem = wait_ready(process, lambda: httpx.get(f"{server.url}/healthz", timeout=1.0),
+                         lambda r: r.status_code == 200, timeout)
+    if problem is None:
+        return server
+    if process.poll() is not None:
+        raise AssertionError(f"parvis-server s'est arrêté ({process.returncode}) :\n{server.output()}")
     server.stop()
     raise AssertionError(f"parvis-server ne répond pas sur /healthz après {timeout} s ({problem}) :\n"
                          f"{server.output()}")
