@@ -251,9 +251,7 @@ class VersionsDialog(QDialog):
         if (folder_id, path) != (self.folder_id, self.path):
             return
         if error:
-            self.status.hide()
-            self.error.setText(error)
-            self.error.show()
+            self._fail(error)
             return
         self.error.hide()
         self.status.show()
@@ -269,13 +267,17 @@ class VersionsDialog(QDialog):
                                 .format(len(self.versions)))
         self._enable()
 
+    def _fail(self, error: str) -> None:
+        """Say why the server's answer is missing, in place of the status line."""
+        self.status.hide()
+        self.error.setText(error)
+        self.error.show()
+
     def _restored(self, folder_id: str, path: str, version: int, error: str) -> None:
         if (folder_id, path) != (self.folder_id, self.path):
             return
         if error:
-            self.status.hide()
-            self.error.setText(error)
-            self.error.show()
+            self._fail(error)
             self._enable()
             return
         self.status.setText(self.tr("Version {0} rétablie : elle devient la plus récente, l'historique est "
