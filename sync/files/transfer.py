@@ -166,8 +166,9 @@ async def _upload_session(client: httpx.AsyncClient, store: FilesStore, folder_i
         # Stated at each commit: a session reused for a conflict copy commits elsewhere, as new.
         body = {"path": target, "base_etag": None if base is None else etag(base)}
         response = await client.post(f"{url}/commit", json=body)
-        if response.status_code == 409 and "missing" in response.json():
-            received -= {int(i) for i in response.json()["missing"]}
+        missing = json_body(response).get("missing") if response.status_code == 409 else None
+        if missing is not None:
+            received -= {int(i) for i in missing}
             continue
         if response.status_code in (400, 404):  # the whole file did not match, or the session is gone
             with transaction(store.conn):
